@@ -1,0 +1,45 @@
+/* attention.c: global multi-head self-attention (shaders/attention.comp). */
+#include <math.h>
+#include <string.h>
+#include "uf-ops.h"
+
+void
+uf_op_attention_record (UfRecorder *rec, const UfAttentionArgs *a)
+{
+  guint32 spec[2] = { rec->tuning->attention_lx, a->head_dim };
+  guint32 push[5] = { a->N, a->C, a->qkv_off, a->out_off };
+  memcpy (&push[4], &a->scale, sizeof (float));
+  uf_rec_dispatch (rec, UF_SHADER_ATTENTION, spec, 2, push, sizeof (push),
+      uf_div_up (a->N, spec[0]), a->C / a->head_dim, 1);
+}
+
+void
+uf_op_attention_reference (const UfAttentionArgs *a, const UfHostBuffers *h)
+{
+  guint32 heads = a->C / a->head_dim, hd = a->head_dim, stride = 3 * a->C;
+  double *scores = g_new (double, a->N);
+  for (guint32 head = 0; head < heads; head++)
+    for (guint32 i = 0; i < a->N; i++) {
+      const float *q = &h->arena[a->qkv_off + i * stride + head * hd];
+      double max = -INFINITY, sum = 0.0;
+      for (guint32 j = 0; j < a->N; j++) {
+        const float *k = &h->arena[a->qkv_off + j * stride + a->C + head * hd];
+        double dot = 0.0;
+        for (guint32 d = 0; d < hd; d++)
+          dot += (double) q[d] * k[d];
+        scores[j] = dot * a->scale;
+        max = MAX (max, scores[j]);
+      }
+      for (guint32 j = 0; j < a->N; j++) {
+        scores[j] = exp (scores[j] - max);
+        sum += scores[j];
+      }
+      for (guint32 d = 0; d < hd; d++) {
+        double acc = 0.0;
+        for (guint32 j = 0; j < a->N; j++)
+          acc += scores[j] * h->arena[a->qkv_off + j * stride + 2 * a->C + head * hd + d];
+        h->arena[a->out_off + i * a->C + head * hd + d] = acc / sum;
+      }
+    }
+  g_free (scores);
+}

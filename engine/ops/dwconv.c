@@ -1,0 +1,40 @@
+/* dwconv.c: depthwise 3-D convolutions, DPE and local MHRA (shaders/dwconv.comp). */
+#include "uf-ops.h"
+
+#define DWCONV_OUTPUTS_PER_INVOCATION 4   /* WO in the shader */
+
+void
+uf_op_dwconv_record (UfRecorder *rec, const UfDwconvArgs *a)
+{
+  guint32 spec[2] = { rec->tuning->dwconv_lx, a->ks };
+  guint32 push[9] = { a->T, a->H, a->W, a->C, a->in_off, a->out_off, a->w_off, a->bias_off,
+    a->residual };
+  uf_rec_dispatch (rec, UF_SHADER_DWCONV, spec, 2, push, sizeof (push),
+      uf_div_up (a->C, spec[0]), uf_div_up (a->W, DWCONV_OUTPUTS_PER_INVOCATION), a->T * a->H);
+}
+
+void
+uf_op_dwconv_reference (const UfDwconvArgs *a, const UfHostBuffers *h)
+{
+  int pad = a->ks / 2, ks = a->ks;
+  for (guint32 t = 0; t < a->T; t++)
+    for (guint32 y = 0; y < a->H; y++)
+      for (guint32 x = 0; x < a->W; x++)
+        for (guint32 c = 0; c < a->C; c++) {
+          double acc = h->weights[a->bias_off + c];
+          for (int kt = 0; kt < ks; kt++)
+            for (int kh = 0; kh < ks; kh++)
+              for (int kw = 0; kw < ks; kw++) {
+                int ti = t + kt - pad, yi = y + kh - pad, xi = x + kw - pad;
+                if (ti < 0 || ti >= (int) a->T || yi < 0 || yi >= (int) a->H || xi < 0
+                    || xi >= (int) a->W)
+                  continue;
+                acc += (double) h->weights[a->w_off + ((kt * ks + kh) * ks + kw) * a->C + c]
+                    * h->arena[a->in_off + ((ti * a->H + yi) * a->W + xi) * a->C + c];
+              }
+          guint32 pos = ((t * a->H + y) * a->W + x) * a->C + c;
+          if (a->residual)
+            acc += h->arena[a->in_off + pos];
+          h->arena[a->out_off + pos] = acc;
+        }
+}

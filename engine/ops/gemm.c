@@ -1,0 +1,40 @@
+/* gemm.c: 1x1 convolutions and linear layers (shaders/gemm.comp). */
+#include <math.h>
+#include "uf-ops.h"
+
+void
+uf_op_gemm_record (UfRecorder *rec, const UfGemmArgs *a)
+{
+  g_assert (a->ldb % 8 == 0 && a->b_off % 8 == 0 && a->ldb >= a->N);
+  guint32 spec[2] = { rec->tuning->gemm_lx, rec->tuning->gemm_tm };
+  guint32 push[11] = { a->M, a->N, a->K, a->a_off, a->lda, a->b_off, a->ldb, a->bias_off,
+    a->c_off, a->ldc, a->flags };
+  uf_rec_dispatch (rec, a->b_f16 ? UF_SHADER_GEMM_F16 : UF_SHADER_GEMM_F32, spec, 2,
+      push, sizeof (push), uf_div_up (uf_div_up (a->N, 8), spec[0]), uf_div_up (a->M, spec[1]),
+      1);
+}
+
+static double
+gelu_ref (double x)
+{
+  return 0.5 * x * (1.0 + erf (x / sqrt (2.0)));
+}
+
+void
+uf_op_gemm_reference (const UfGemmArgs *a, const UfHostBuffers *h)
+{
+  const float *b = a->b_f16 ? h->weights16 : h->weights;
+  for (guint32 i = 0; i < a->M; i++) {
+    for (guint32 j = 0; j < a->N; j++) {
+      double acc = 0.0;
+      for (guint32 k = 0; k < a->K; k++)
+        acc += (double) h->arena[a->a_off + i * a->lda + k] * b[a->b_off + k * a->ldb + j];
+      if (a->flags & UF_GEMM_BIAS)
+        acc += h->weights[a->bias_off + j];
+      if (a->flags & UF_GEMM_GELU)
+        acc = gelu_ref (acc);
+      float *c = &h->arena[a->c_off + i * a->ldc + j];
+      *c = (a->flags & UF_GEMM_ACCUMULATE) ? *c + (float) acc : (float) acc;
+    }
+  }
+}

@@ -1,0 +1,22 @@
+/* meanpool.c: mean over all tokens before the head (shaders/meanpool.comp). */
+#include "uf-ops.h"
+
+void
+uf_op_meanpool_record (UfRecorder *rec, const UfMeanpoolArgs *a)
+{
+  guint32 spec[1] = { rec->tuning->rows_lx };
+  guint32 push[4] = { a->N, a->C, a->in_off, a->out_off };
+  uf_rec_dispatch (rec, UF_SHADER_MEANPOOL, spec, 1, push, sizeof (push),
+      uf_div_up (a->C, spec[0]), 1, 1);
+}
+
+void
+uf_op_meanpool_reference (const UfMeanpoolArgs *a, const UfHostBuffers *h)
+{
+  for (guint32 c = 0; c < a->C; c++) {
+    double sum = 0.0;
+    for (guint32 n = 0; n < a->N; n++)
+      sum += h->arena[a->in_off + n * a->C + c];
+    h->arena[a->out_off + c] = sum / a->N;
+  }
+}

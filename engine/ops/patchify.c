@@ -1,0 +1,48 @@
+/* patchify.c: im2col for the patch embeddings (shaders/patchify.comp). */
+#include "uf-ops.h"
+
+#define MAX_GROUPS_Y 65535u   /* the shader folds larger token counts into Z */
+
+guint32
+uf_op_patchify_k (const UfPatchifyArgs *a)
+{
+  return a->mode == 0 ? a->Cin * 48 : a->Cin * 4;
+}
+
+void
+uf_op_patchify_record (UfRecorder *rec, const UfPatchifyArgs *a)
+{
+  guint32 spec[1] = { rec->tuning->rows_lx };
+  guint32 push[12] = { a->mode, a->T, a->H, a->W, a->Cin, a->To, a->Ho, a->Wo, a->in_off,
+    a->out_off, a->slots_off };
+  guint32 tokens = a->To * a->Ho * a->Wo;
+  uf_rec_dispatch (rec, UF_SHADER_PATCHIFY, spec, 1, push, sizeof (push),
+      uf_div_up (uf_op_patchify_k (a), spec[0]), MIN (tokens, MAX_GROUPS_Y),
+      uf_div_up (tokens, MAX_GROUPS_Y));
+}
+
+void
+uf_op_patchify_reference (const UfPatchifyArgs *a, const UfHostBuffers *h)
+{
+  guint32 K = uf_op_patchify_k (a);
+  for (guint32 to = 0; to < a->To; to++)
+    for (guint32 ho = 0; ho < a->Ho; ho++)
+      for (guint32 wo = 0; wo < a->Wo; wo++)
+        for (guint32 k = 0; k < K; k++) {
+          guint32 token = (to * a->Ho + ho) * a->Wo + wo;
+          float v = 0.0f;
+          if (a->mode == 0) {
+            guint32 c = k / 48, kt = (k / 16) % 3, kh = (k / 4) % 4, kw = k % 4;
+            int ti = 2 * to + kt - 1;
+            if (ti >= 0 && ti < (int) a->T) {
+              guint32 slot = h->control[a->slots_off + ti];
+              v = h->ring[slot * a->in_off + (c * a->H + 4 * ho + kh) * a->W + 4 * wo + kw];
+            }
+          } else {
+            guint32 c = k % a->Cin, kw = (k / a->Cin) % 2, kh = k / (2 * a->Cin);
+            v = h->arena[a->in_off + ((to * a->H + 2 * ho + kh) * a->W + 2 * wo + kw) * a->Cin
+                + c];
+          }
+          h->arena[a->out_off + token * K + k] = v;
+        }
+}

@@ -1,0 +1,105 @@
+/* uf-ops.h: the network's operations. Each op has one source file holding
+ * its argument struct's meaning, its host code (record into a command
+ * buffer) and its plain C reference; its shader is shaders/<op>.comp and
+ * its test row is in tests/ops/test-ops.c.
+ *
+ * Offsets and sizes are in elements of the binding they refer to (floats,
+ * or halves for F16 weights). References work on host mirrors of the
+ * buffers (UfHostBuffers) and write into the arena or ring mirror. */
+#ifndef UF_OPS_H
+#define UF_OPS_H
+
+#include "../uf-recorder.h"
+
+#define UF_NO_OFFSET G_MAXUINT32
+
+typedef struct {
+  float *arena;
+  const float *weights;       /* binding 1 */
+  const float *weights16;     /* binding 2, expanded to float, same indices */
+  float *ring;
+  const guint32 *control;
+  const guint8 *staging;
+} UfHostBuffers;
+
+/* gemm.c: C[M][N] = A[M][K] B[K][N] (+bias) (GELU) (+C) */
+enum { UF_GEMM_BIAS = 1, UF_GEMM_GELU = 2, UF_GEMM_ACCUMULATE = 4 };
+typedef struct {
+  guint32 M, N, K;
+  guint32 a_off, lda;         /* arena */
+  guint32 b_off, ldb;         /* weights (binding 1, or 2 if b_f16); ldb, b_off multiples of 8 */
+  guint32 bias_off;           /* weights binding 1 */
+  guint32 c_off, ldc;         /* arena */
+  guint32 flags;
+  gboolean b_f16;
+} UfGemmArgs;
+void uf_op_gemm_record (UfRecorder *rec, const UfGemmArgs *a);
+void uf_op_gemm_reference (const UfGemmArgs *a, const UfHostBuffers *h);
+
+/* dwconv.c: depthwise KS^3 conv, channels-last, zero padding, optional residual */
+typedef struct {
+  guint32 T, H, W, C;
+  guint32 in_off, out_off;    /* arena; must not overlap */
+  guint32 w_off, bias_off;    /* weights: [KS^3][C] and [C] */
+  guint32 residual;
+  guint32 ks;                 /* 3 or 5 (any odd size works) */
+} UfDwconvArgs;
+void uf_op_dwconv_record (UfRecorder *rec, const UfDwconvArgs *a);
+void uf_op_dwconv_reference (const UfDwconvArgs *a, const UfHostBuffers *h);
+
+/* layernorm.c: per-row LayerNorm over C */
+typedef struct {
+  guint32 rows, C;
+  guint32 in_off, out_off;
+  guint32 gamma_off, beta_off;
+  float eps;
+} UfLayernormArgs;
+void uf_op_layernorm_record (UfRecorder *rec, const UfLayernormArgs *a);
+void uf_op_layernorm_reference (const UfLayernormArgs *a, const UfHostBuffers *h);
+
+/* attention.c: softmax(q k^T * scale) v per head, qkv [N][3C] -> out [N][C] */
+typedef struct {
+  guint32 N, C;
+  guint32 qkv_off, out_off;
+  float scale;
+  guint32 head_dim;
+} UfAttentionArgs;
+void uf_op_attention_record (UfRecorder *rec, const UfAttentionArgs *a);
+void uf_op_attention_reference (const UfAttentionArgs *a, const UfHostBuffers *h);
+
+/* patchify.c: im2col for the stem (mode 0, from ring slots) and patch_embed2..4 (mode 1) */
+typedef struct {
+  guint32 mode;
+  guint32 T, H, W, Cin;
+  guint32 To, Ho, Wo;
+  guint32 in_off, out_off;    /* mode 0: in_off is the ring slot stride */
+  guint32 slots_off;          /* control buffer: the window's slot indices */
+} UfPatchifyArgs;
+guint32 uf_op_patchify_k (const UfPatchifyArgs *a);
+void uf_op_patchify_record (UfRecorder *rec, const UfPatchifyArgs *a);
+void uf_op_patchify_reference (const UfPatchifyArgs *a, const UfHostBuffers *h);
+
+/* meanpool.c: mean over N tokens of [N][C] */
+typedef struct {
+  guint32 N, C;
+  guint32 in_off, out_off;
+} UfMeanpoolArgs;
+void uf_op_meanpool_record (UfRecorder *rec, const UfMeanpoolArgs *a);
+void uf_op_meanpool_reference (const UfMeanpoolArgs *a, const UfHostBuffers *h);
+
+/* preprocess.c: a frame in the staging buffer -> a normalised ring slot */
+typedef struct {
+  guint32 format, src_w, src_h;
+  guint32 plane_off[3], stride[3];      /* bytes in the staging buffer */
+  guint32 dst_w, dst_h, slot_off;
+  float scale_x, scale_y;
+  guint32 crop_x0, crop_y0;
+  float mean[3], inv_std[3];
+  guint32 bgr;
+  float kr, kb;
+  guint32 full_range;
+} UfPreprocessArgs;
+void uf_op_preprocess_record (UfRecorder *rec, const UfPreprocessArgs *a);
+void uf_op_preprocess_reference (const UfPreprocessArgs *a, const UfHostBuffers *h);
+
+#endif

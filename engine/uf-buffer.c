@@ -1,0 +1,195 @@
+/* uf-buffer.c: storage buffers, host<->device copies, descriptor sets. */
+#include <string.h>
+#include "uf-vk.h"
+
+static gboolean
+find_memory_type (UfDevice *dev, guint32 type_bits, VkMemoryPropertyFlags want, guint32 *out)
+{
+  for (guint32 i = 0; i < dev->mem_props.memoryTypeCount; i++) {
+    if ((type_bits & (1u << i)) &&
+        (dev->mem_props.memoryTypes[i].propertyFlags & want) == want) {
+      *out = i;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+gboolean
+uf_buffer_create (UfDevice *dev, VkDeviceSize size, gboolean host_visible, UfBuffer *buf,
+    GError **error)
+{
+  memset (buf, 0, sizeof (*buf));
+  buf->size = MAX (size, 16);
+  VkBufferCreateInfo bi = {
+    .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+    .size = buf->size,
+    .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+        VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+    .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
+  };
+  if (!uf_vk_check (vkCreateBuffer (dev->device, &bi, NULL, &buf->buffer), "vkCreateBuffer",
+          error))
+    return FALSE;
+  VkMemoryRequirements req;
+  vkGetBufferMemoryRequirements (dev->device, buf->buffer, &req);
+  VkMemoryPropertyFlags want = host_visible ?
+      VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT :
+      VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT;
+  guint32 type;
+  if (!find_memory_type (dev, req.memoryTypeBits, want, &type)) {
+    g_set_error (error, UF_ERROR, UF_ERROR_VULKAN, "no suitable Vulkan memory type for a %s "
+        "buffer", host_visible ? "host-visible" : "device-local");
+    uf_buffer_destroy (dev, buf);
+    return FALSE;
+  }
+  VkMemoryAllocateInfo ai = {
+    .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+    .allocationSize = req.size,
+    .memoryTypeIndex = type,
+  };
+  if (!uf_vk_check (vkAllocateMemory (dev->device, &ai, NULL, &buf->memory),
+          "vkAllocateMemory", error)
+      || !uf_vk_check (vkBindBufferMemory (dev->device, buf->buffer, buf->memory, 0),
+          "vkBindBufferMemory", error)
+      || (host_visible && !uf_vk_check (vkMapMemory (dev->device, buf->memory, 0,
+                  VK_WHOLE_SIZE, 0, &buf->mapped), "vkMapMemory", error))) {
+    uf_buffer_destroy (dev, buf);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+void
+uf_buffer_destroy (UfDevice *dev, UfBuffer *buf)
+{
+  if (buf->buffer)
+    vkDestroyBuffer (dev->device, buf->buffer, NULL);
+  if (buf->memory)
+    vkFreeMemory (dev->device, buf->memory, NULL);
+  memset (buf, 0, sizeof (*buf));
+}
+
+/* Copies through a temporary host-visible buffer, so device-local memory
+ * works on every device; used at load time and by tests, not per frame. */
+static gboolean
+staged_copy (UfDevice *dev, UfBuffer *buf, VkDeviceSize offset, void *data, VkDeviceSize size,
+    gboolean to_device, GError **error)
+{
+  if (buf->mapped) {
+    if (to_device)
+      memcpy ((guint8 *) buf->mapped + offset, data, size);
+    else
+      memcpy (data, (guint8 *) buf->mapped + offset, size);
+    return TRUE;
+  }
+  UfBuffer staging;
+  if (!uf_buffer_create (dev, size, TRUE, &staging, error))
+    return FALSE;
+  if (to_device)
+    memcpy (staging.mapped, data, size);
+  VkCommandBufferAllocateInfo ai = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+    .commandPool = dev->upload_pool,
+    .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+    .commandBufferCount = 1,
+  };
+  VkCommandBuffer cb = VK_NULL_HANDLE;
+  VkFence fence = VK_NULL_HANDLE;
+  VkFenceCreateInfo fi = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
+  VkCommandBufferBeginInfo bi = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+    .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT,
+  };
+  VkBufferCopy region = {
+    .srcOffset = to_device ? 0 : offset,
+    .dstOffset = to_device ? offset : 0,
+    .size = size,
+  };
+  /* The pool belongs to the device and is shared by threads. */
+  g_mutex_lock (&dev->queue_lock);
+  gboolean ok = uf_vk_check (vkAllocateCommandBuffers (dev->device, &ai, &cb),
+      "vkAllocateCommandBuffers", error);
+  g_mutex_unlock (&dev->queue_lock);
+  ok = ok && uf_vk_check (vkCreateFence (dev->device, &fi, NULL, &fence), "vkCreateFence",
+      error);
+  if (ok) {
+    vkBeginCommandBuffer (cb, &bi);
+    if (to_device)
+      vkCmdCopyBuffer (cb, staging.buffer, buf->buffer, 1, &region);
+    else
+      vkCmdCopyBuffer (cb, buf->buffer, staging.buffer, 1, &region);
+    vkEndCommandBuffer (cb);
+    ok = uf_device_submit_and_wait (dev, cb, fence, error);
+  }
+  if (ok && !to_device)
+    memcpy (data, staging.mapped, size);
+  if (fence)
+    vkDestroyFence (dev->device, fence, NULL);
+  if (cb) {
+    g_mutex_lock (&dev->queue_lock);
+    vkFreeCommandBuffers (dev->device, dev->upload_pool, 1, &cb);
+    g_mutex_unlock (&dev->queue_lock);
+  }
+  uf_buffer_destroy (dev, &staging);
+  return ok;
+}
+
+gboolean
+uf_buffer_upload (UfDevice *dev, UfBuffer *buf, VkDeviceSize offset, const void *data,
+    VkDeviceSize size, GError **error)
+{
+  return staged_copy (dev, buf, offset, (void *) data, size, TRUE, error);
+}
+
+gboolean
+uf_buffer_download (UfDevice *dev, UfBuffer *buf, VkDeviceSize offset, void *data,
+    VkDeviceSize size, GError **error)
+{
+  return staged_copy (dev, buf, offset, data, size, FALSE, error);
+}
+
+VkDescriptorSet
+uf_descriptor_set_new (UfDevice *dev, VkDescriptorPool *pool_out,
+    UfBuffer *const buffers[UF_N_BINDINGS], GError **error)
+{
+  VkDescriptorPoolSize ps = { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, UF_N_BINDINGS };
+  VkDescriptorPoolCreateInfo pi = {
+    .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+    .maxSets = 1,
+    .poolSizeCount = 1,
+    .pPoolSizes = &ps,
+  };
+  *pool_out = VK_NULL_HANDLE;
+  if (!uf_vk_check (vkCreateDescriptorPool (dev->device, &pi, NULL, pool_out),
+          "vkCreateDescriptorPool", error))
+    return VK_NULL_HANDLE;
+  VkDescriptorSetAllocateInfo ai = {
+    .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+    .descriptorPool = *pool_out,
+    .descriptorSetCount = 1,
+    .pSetLayouts = &dev->set_layout,
+  };
+  VkDescriptorSet set = VK_NULL_HANDLE;
+  if (!uf_vk_check (vkAllocateDescriptorSets (dev->device, &ai, &set),
+          "vkAllocateDescriptorSets", error)) {
+    vkDestroyDescriptorPool (dev->device, *pool_out, NULL);
+    *pool_out = VK_NULL_HANDLE;
+    return VK_NULL_HANDLE;
+  }
+  VkDescriptorBufferInfo infos[UF_N_BINDINGS];
+  VkWriteDescriptorSet writes[UF_N_BINDINGS];
+  for (guint i = 0; i < UF_N_BINDINGS; i++) {
+    infos[i] = (VkDescriptorBufferInfo) { buffers[i]->buffer, 0, VK_WHOLE_SIZE };
+    writes[i] = (VkWriteDescriptorSet) {
+      .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+      .dstSet = set,
+      .dstBinding = i,
+      .descriptorCount = 1,
+      .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+      .pBufferInfo = &infos[i],
+    };
+  }
+  vkUpdateDescriptorSets (dev->device, UF_N_BINDINGS, writes, 0, NULL);
+  return set;
+}

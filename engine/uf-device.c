@@ -1,0 +1,522 @@
+/* uf-device.c: choosing and opening a Vulkan device, the shared pipeline
+ * layout, and pipelines built on demand through an on-disk pipeline cache. */
+#include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "uf-vk.h"
+
+#define LAVAPIPE_PACKAGE "mesa-vulkan-drivers"
+
+gboolean
+uf_vk_check (VkResult result, const char *what, GError **error)
+{
+  if (result == VK_SUCCESS)
+    return TRUE;
+  g_set_error (error, UF_ERROR,
+      result == VK_ERROR_OUT_OF_DEVICE_MEMORY || result == VK_ERROR_OUT_OF_HOST_MEMORY ?
+      UF_ERROR_OUT_OF_MEMORY : UF_ERROR_VULKAN, "%s failed (VkResult %d)", what, result);
+  return FALSE;
+}
+
+static const char *
+device_type_name (VkPhysicalDeviceType type)
+{
+  switch (type) {
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return "discrete GPU";
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return "integrated GPU";
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return "virtual GPU";
+    case VK_PHYSICAL_DEVICE_TYPE_CPU: return "CPU";
+    default: return "other";
+  }
+}
+
+/* Lower is preferred: discrete, integrated, virtual, CPU, other. */
+static int
+device_type_rank (VkPhysicalDeviceType type)
+{
+  switch (type) {
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return 0;
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return 1;
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return 2;
+    case VK_PHYSICAL_DEVICE_TYPE_CPU: return 3;
+    default: return 4;
+  }
+}
+
+static VKAPI_ATTR VkBool32 VKAPI_CALL
+on_validation_message (VkDebugUtilsMessageSeverityFlagBitsEXT severity,
+    VkDebugUtilsMessageTypeFlagsEXT types, const VkDebugUtilsMessengerCallbackDataEXT *data,
+    void *user_data)
+{
+  UfDevice *dev = user_data;
+  g_atomic_int_inc (&dev->validation_messages);
+  g_printerr ("uniformer: Vulkan validation: %s\n", data->pMessage);
+  return VK_FALSE;
+}
+
+static gboolean
+validation_requested (void)
+{
+  const char *v = g_getenv ("UF_VULKAN_VALIDATION");
+  return v != NULL && strcmp (v, "0") != 0 && *v != '\0';
+}
+
+static gboolean
+layer_available (const char *name)
+{
+  guint32 n = 0;
+  vkEnumerateInstanceLayerProperties (&n, NULL);
+  VkLayerProperties *layers = g_new0 (VkLayerProperties, n);
+  vkEnumerateInstanceLayerProperties (&n, layers);
+  gboolean found = FALSE;
+  for (guint32 i = 0; i < n && !found; i++)
+    found = strcmp (layers[i].layerName, name) == 0;
+  g_free (layers);
+  return found;
+}
+
+static gboolean
+create_instance (UfDevice *dev, gboolean validate, GError **error)
+{
+  const char *layers[] = { "VK_LAYER_KHRONOS_validation" };
+  const char *extensions[] = { VK_EXT_DEBUG_UTILS_EXTENSION_NAME };
+  VkApplicationInfo app = {
+    .sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
+    .pApplicationName = "gst-uniformer",
+    .pEngineName = "uniformer-engine",
+    .apiVersion = VK_API_VERSION_1_1,
+  };
+  VkInstanceCreateInfo info = {
+    .sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
+    .pApplicationInfo = &app,
+    .enabledLayerCount = validate ? 1 : 0,
+    .ppEnabledLayerNames = layers,
+    .enabledExtensionCount = validate ? 1 : 0,
+    .ppEnabledExtensionNames = extensions,
+  };
+  VkResult r = vkCreateInstance (&info, NULL, &dev->instance);
+  if (r == VK_ERROR_INCOMPATIBLE_DRIVER) {
+    g_set_error (error, UF_ERROR, UF_ERROR_NO_DEVICE,
+        "no Vulkan driver found; for the CPU driver (lavapipe) install the Debian package %s",
+        LAVAPIPE_PACKAGE);
+    return FALSE;
+  }
+  if (!uf_vk_check (r, "vkCreateInstance", error))
+    return FALSE;
+  if (validate) {
+    VkDebugUtilsMessengerCreateInfoEXT mi = {
+      .sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT,
+      .messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |
+          VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT,
+      .messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
+          VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT,
+      .pfnUserCallback = on_validation_message,
+      .pUserData = dev,
+    };
+    PFN_vkCreateDebugUtilsMessengerEXT create = (PFN_vkCreateDebugUtilsMessengerEXT)
+        vkGetInstanceProcAddr (dev->instance, "vkCreateDebugUtilsMessengerEXT");
+    if (create)
+      create (dev->instance, &mi, NULL, &dev->messenger);
+  }
+  return TRUE;
+}
+
+static gboolean
+enumerate (VkInstance instance, VkPhysicalDevice **out, guint32 *n, GError **error)
+{
+  *n = 0;
+  if (!uf_vk_check (vkEnumeratePhysicalDevices (instance, n, NULL),
+          "vkEnumeratePhysicalDevices", error))
+    return FALSE;
+  if (*n == 0) {
+    g_set_error (error, UF_ERROR, UF_ERROR_NO_DEVICE,
+        "no Vulkan device found; for the CPU driver (lavapipe) install the Debian package %s",
+        LAVAPIPE_PACKAGE);
+    return FALSE;
+  }
+  *out = g_new0 (VkPhysicalDevice, *n);
+  return uf_vk_check (vkEnumeratePhysicalDevices (instance, n, *out),
+      "vkEnumeratePhysicalDevices", error);
+}
+
+static gboolean
+has_compute_queue (VkPhysicalDevice pd, guint32 *family)
+{
+  guint32 n = 0;
+  vkGetPhysicalDeviceQueueFamilyProperties (pd, &n, NULL);
+  VkQueueFamilyProperties *fams = g_new0 (VkQueueFamilyProperties, n);
+  vkGetPhysicalDeviceQueueFamilyProperties (pd, &n, fams);
+  gboolean found = FALSE;
+  for (guint32 i = 0; i < n && !found; i++) {
+    if (fams[i].queueFlags & VK_QUEUE_COMPUTE_BIT) {
+      *family = i;
+      found = TRUE;
+    }
+  }
+  g_free (fams);
+  return found;
+}
+
+/* Picks by index, by case-insensitive name substring, or by type rank. */
+static gboolean
+choose_physical (UfDevice *dev, const char *selector, GError **error)
+{
+  VkPhysicalDevice *pds = NULL;
+  guint32 n = 0;
+  if (!enumerate (dev->instance, &pds, &n, error)) {
+    g_free (pds);
+    return FALSE;
+  }
+  int chosen = -1, best_rank = G_MAXINT;
+  char *end = NULL;
+  gboolean by_index = selector && *selector && (strtoul (selector, &end, 10), *end == '\0');
+  char *needle = selector && *selector ? g_utf8_casefold (selector, -1) : NULL;
+  for (guint32 i = 0; i < n; i++) {
+    VkPhysicalDeviceProperties p;
+    guint32 family;
+    vkGetPhysicalDeviceProperties (pds[i], &p);
+    if (!has_compute_queue (pds[i], &family))
+      continue;
+    if (by_index) {
+      if (i == strtoul (selector, NULL, 10))
+        chosen = i;
+    } else if (needle) {
+      char *name = g_utf8_casefold (p.deviceName, -1);
+      if (chosen < 0 && strstr (name, needle))
+        chosen = i;
+      g_free (name);
+    } else if (device_type_rank (p.deviceType) < best_rank) {
+      best_rank = device_type_rank (p.deviceType);
+      chosen = i;
+    }
+  }
+  g_free (needle);
+  if (chosen < 0) {
+    g_set_error (error, UF_ERROR, UF_ERROR_NO_DEVICE,
+        "no Vulkan compute device matches \"%s\" (%u device(s) present; "
+        "uniformer-classify --list-devices shows them)", selector ? selector : "", n);
+    g_free (pds);
+    return FALSE;
+  }
+  dev->physical = pds[chosen];
+  g_free (pds);
+  vkGetPhysicalDeviceProperties (dev->physical, &dev->props);
+  vkGetPhysicalDeviceMemoryProperties (dev->physical, &dev->mem_props);
+  has_compute_queue (dev->physical, &dev->queue_family);
+  dev->type_name = g_strdup (device_type_name (dev->props.deviceType));
+  dev->timestamp_period_ns = dev->props.limits.timestampPeriod;
+  return TRUE;
+}
+
+static gboolean
+create_logical (UfDevice *dev, GError **error)
+{
+  float priority = 1.0f;
+  VkDeviceQueueCreateInfo qi = {
+    .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+    .queueFamilyIndex = dev->queue_family,
+    .queueCount = 1,
+    .pQueuePriorities = &priority,
+  };
+  VkDeviceCreateInfo di = {
+    .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+    .queueCreateInfoCount = 1,
+    .pQueueCreateInfos = &qi,
+  };
+  if (!uf_vk_check (vkCreateDevice (dev->physical, &di, NULL, &dev->device),
+          "vkCreateDevice", error))
+    return FALSE;
+  vkGetDeviceQueue (dev->device, dev->queue_family, 0, &dev->queue);
+
+  VkDescriptorSetLayoutBinding bindings[UF_N_BINDINGS];
+  for (guint i = 0; i < UF_N_BINDINGS; i++)
+    bindings[i] = (VkDescriptorSetLayoutBinding) {
+      .binding = i,
+      .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+      .descriptorCount = 1,
+      .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
+    };
+  VkDescriptorSetLayoutCreateInfo li = {
+    .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+    .bindingCount = UF_N_BINDINGS,
+    .pBindings = bindings,
+  };
+  if (!uf_vk_check (vkCreateDescriptorSetLayout (dev->device, &li, NULL, &dev->set_layout),
+          "vkCreateDescriptorSetLayout", error))
+    return FALSE;
+  VkPushConstantRange range = {
+    .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
+    .size = UF_PUSH_CONSTANT_BYTES,
+  };
+  VkPipelineLayoutCreateInfo pli = {
+    .sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
+    .setLayoutCount = 1,
+    .pSetLayouts = &dev->set_layout,
+    .pushConstantRangeCount = 1,
+    .pPushConstantRanges = &range,
+  };
+  if (!uf_vk_check (vkCreatePipelineLayout (dev->device, &pli, NULL, &dev->pipeline_layout),
+          "vkCreatePipelineLayout", error))
+    return FALSE;
+  VkCommandPoolCreateInfo cpi = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+    .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
+    .queueFamilyIndex = dev->queue_family,
+  };
+  return uf_vk_check (vkCreateCommandPool (dev->device, &cpi, NULL, &dev->upload_pool),
+      "vkCreateCommandPool", error);
+}
+
+/* The cache file is per device model and driver version; Vulkan itself
+ * rejects a stale or foreign blob through its header, so a bad file only
+ * costs a recompile. */
+static void
+load_pipeline_cache (UfDevice *dev)
+{
+  char *dir = g_build_filename (g_get_user_cache_dir (), "gst-uniformer", NULL);
+  char *file = g_strdup_printf ("pipelines-%04x-%04x-%08x.bin", dev->props.vendorID,
+      dev->props.deviceID, dev->props.driverVersion);
+  dev->pipeline_cache_path = g_build_filename (dir, file, NULL);
+  g_free (dir);
+  g_free (file);
+  gchar *data = NULL;
+  gsize len = 0;
+  g_file_get_contents (dev->pipeline_cache_path, &data, &len, NULL);
+  VkPipelineCacheCreateInfo ci = {
+    .sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO,
+    .initialDataSize = len,
+    .pInitialData = data,
+  };
+  if (vkCreatePipelineCache (dev->device, &ci, NULL, &dev->pipeline_cache) != VK_SUCCESS) {
+    ci.initialDataSize = 0;
+    ci.pInitialData = NULL;
+    vkCreatePipelineCache (dev->device, &ci, NULL, &dev->pipeline_cache);
+  }
+  g_free (data);
+}
+
+void
+uf_device_save_pipeline_cache (UfDevice *dev)
+{
+  g_mutex_lock (&dev->pipeline_lock);
+  gboolean dirty = dev->pipeline_cache_dirty;
+  dev->pipeline_cache_dirty = FALSE;
+  g_mutex_unlock (&dev->pipeline_lock);
+  if (!dirty || dev->pipeline_cache == VK_NULL_HANDLE)
+    return;
+  size_t len = 0;
+  if (vkGetPipelineCacheData (dev->device, dev->pipeline_cache, &len, NULL) != VK_SUCCESS)
+    return;
+  void *data = g_malloc (len);
+  if (vkGetPipelineCacheData (dev->device, dev->pipeline_cache, &len, data) == VK_SUCCESS) {
+    char *dir = g_path_get_dirname (dev->pipeline_cache_path);
+    g_mkdir_with_parents (dir, 0700);
+    g_file_set_contents (dev->pipeline_cache_path, data, len, NULL);
+    g_free (dir);
+  }
+  g_free (data);
+}
+
+/* lavapipe runs compute on one thread unless told otherwise; the variable
+ * is read when its device is created, so set it before the instance. */
+static void
+default_lavapipe_threads (void)
+{
+  if (g_getenv ("LP_NUM_THREADS") == NULL) {
+    char *n = g_strdup_printf ("%u", g_get_num_processors ());
+    g_setenv ("LP_NUM_THREADS", n, FALSE);
+    g_free (n);
+  }
+}
+
+UfDevice *
+uf_device_open (const char *selector, GError **error)
+{
+  default_lavapipe_threads ();
+  if (selector == NULL)
+    selector = g_getenv ("UF_DEVICE");
+  UfDevice *dev = g_new0 (UfDevice, 1);
+  dev->ref_count = 1;
+  g_mutex_init (&dev->queue_lock);
+  g_mutex_init (&dev->pipeline_lock);
+  dev->pipelines = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+      (GDestroyNotify) g_bytes_unref, NULL);
+  gboolean validate = validation_requested ();
+  if (validate && !layer_available ("VK_LAYER_KHRONOS_validation")) {
+    g_printerr ("uniformer: UF_VULKAN_VALIDATION is set but VK_LAYER_KHRONOS_validation "
+        "is missing (Debian package vulkan-validationlayers)\n");
+    validate = FALSE;
+  }
+  if (!create_instance (dev, validate, error) || !choose_physical (dev, selector, error)
+      || !create_logical (dev, error)) {
+    uf_device_unref (dev);
+    return NULL;
+  }
+  load_pipeline_cache (dev);
+  return dev;
+}
+
+UfDevice *
+uf_device_ref (UfDevice *dev)
+{
+  g_atomic_int_inc (&dev->ref_count);
+  return dev;
+}
+
+static void
+destroy_pipeline (gpointer key, gpointer value, gpointer user_data)
+{
+  UfDevice *dev = user_data;
+  vkDestroyPipeline (dev->device, (VkPipeline) value, NULL);
+}
+
+void
+uf_device_unref (UfDevice *dev)
+{
+  if (dev == NULL || !g_atomic_int_dec_and_test (&dev->ref_count))
+    return;
+  if (dev->device) {
+    vkDeviceWaitIdle (dev->device);
+    uf_device_save_pipeline_cache (dev);
+    g_hash_table_foreach (dev->pipelines, destroy_pipeline, dev);
+    for (guint i = 0; i < UF_N_SHADERS; i++)
+      if (dev->modules[i])
+        vkDestroyShaderModule (dev->device, dev->modules[i], NULL);
+    vkDestroyPipelineCache (dev->device, dev->pipeline_cache, NULL);
+    vkDestroyCommandPool (dev->device, dev->upload_pool, NULL);
+    vkDestroyPipelineLayout (dev->device, dev->pipeline_layout, NULL);
+    vkDestroyDescriptorSetLayout (dev->device, dev->set_layout, NULL);
+    vkDestroyDevice (dev->device, NULL);
+  }
+  if (dev->messenger) {
+    PFN_vkDestroyDebugUtilsMessengerEXT destroy = (PFN_vkDestroyDebugUtilsMessengerEXT)
+        vkGetInstanceProcAddr (dev->instance, "vkDestroyDebugUtilsMessengerEXT");
+    if (destroy)
+      destroy (dev->instance, dev->messenger, NULL);
+  }
+  if (dev->instance)
+    vkDestroyInstance (dev->instance, NULL);
+  g_hash_table_unref (dev->pipelines);
+  g_mutex_clear (&dev->queue_lock);
+  g_mutex_clear (&dev->pipeline_lock);
+  g_free (dev->pipeline_cache_path);
+  g_free (dev->type_name);
+  g_free (dev);
+}
+
+const char *
+uf_device_get_name (UfDevice *dev)
+{
+  return dev->props.deviceName;
+}
+
+const char *
+uf_device_get_type_name (UfDevice *dev)
+{
+  return dev->type_name;
+}
+
+guint
+uf_device_get_validation_message_count (UfDevice *dev)
+{
+  return g_atomic_int_get (&dev->validation_messages);
+}
+
+char **
+uf_device_list (GError **error)
+{
+  default_lavapipe_threads ();
+  UfDevice tmp = { 0 };
+  VkPhysicalDevice *pds = NULL;
+  guint32 n = 0;
+  if (!create_instance (&tmp, FALSE, error))
+    return NULL;
+  GPtrArray *out = g_ptr_array_new ();
+  if (enumerate (tmp.instance, &pds, &n, error)) {
+    for (guint32 i = 0; i < n; i++) {
+      VkPhysicalDeviceProperties p;
+      vkGetPhysicalDeviceProperties (pds[i], &p);
+      g_ptr_array_add (out, g_strdup_printf ("%u: %s (%s)", i, p.deviceName,
+              device_type_name (p.deviceType)));
+    }
+  }
+  g_free (pds);
+  vkDestroyInstance (tmp.instance, NULL);
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
+}
+
+static VkShaderModule
+get_module (UfDevice *dev, UfShaderId shader, GError **error)
+{
+  if (dev->modules[shader])
+    return dev->modules[shader];
+  const UfShaderCode *code = uf_shader_code (shader);
+  VkShaderModuleCreateInfo ci = {
+    .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
+    .codeSize = code->size,
+    .pCode = code->code,
+  };
+  if (!uf_vk_check (vkCreateShaderModule (dev->device, &ci, NULL, &dev->modules[shader]),
+          code->name, error))
+    return VK_NULL_HANDLE;
+  return dev->modules[shader];
+}
+
+/* Pipelines are keyed by shader and specialization constants (ids 0..n-1). */
+VkPipeline
+uf_device_get_pipeline (UfDevice *dev, UfShaderId shader, const guint32 *spec, guint n_spec,
+    GError **error)
+{
+  guint32 key_words[17] = { shader };
+  g_return_val_if_fail (n_spec <= 16, VK_NULL_HANDLE);
+  memcpy (key_words + 1, spec, n_spec * sizeof (guint32));
+  GBytes *key = g_bytes_new (key_words, (n_spec + 1) * sizeof (guint32));
+  g_mutex_lock (&dev->pipeline_lock);
+  VkPipeline pipeline = g_hash_table_lookup (dev->pipelines, key);
+  if (pipeline == VK_NULL_HANDLE) {
+    VkSpecializationMapEntry entries[16];
+    for (guint i = 0; i < n_spec; i++)
+      entries[i] = (VkSpecializationMapEntry) { i, i * 4, 4 };
+    VkSpecializationInfo si = { n_spec, entries, n_spec * 4, spec };
+    VkShaderModule module = get_module (dev, shader, error);
+    VkComputePipelineCreateInfo ci = {
+      .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
+      .stage = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+        .stage = VK_SHADER_STAGE_COMPUTE_BIT,
+        .module = module,
+        .pName = "main",
+        .pSpecializationInfo = n_spec ? &si : NULL,
+      },
+      .layout = dev->pipeline_layout,
+    };
+    if (module && uf_vk_check (vkCreateComputePipelines (dev->device, dev->pipeline_cache, 1,
+                &ci, NULL, &pipeline), uf_shader_code (shader)->name, error)) {
+      g_hash_table_insert (dev->pipelines, g_bytes_ref (key), pipeline);
+      dev->pipeline_cache_dirty = TRUE;
+    }
+  }
+  g_mutex_unlock (&dev->pipeline_lock);
+  g_bytes_unref (key);
+  return pipeline;
+}
+
+gboolean
+uf_device_submit_and_wait (UfDevice *dev, VkCommandBuffer cb, VkFence fence, GError **error)
+{
+  VkSubmitInfo si = {
+    .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+    .commandBufferCount = 1,
+    .pCommandBuffers = &cb,
+  };
+  g_mutex_lock (&dev->queue_lock);
+  VkResult r = vkQueueSubmit (dev->queue, 1, &si, fence);
+  g_mutex_unlock (&dev->queue_lock);
+  if (!uf_vk_check (r, "vkQueueSubmit", error))
+    return FALSE;
+  r = vkWaitForFences (dev->device, 1, &fence, VK_TRUE, UINT64_MAX);
+  vkResetFences (dev->device, 1, &fence);
+  return uf_vk_check (r, "vkWaitForFences", error);
+}

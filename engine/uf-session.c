@@ -1,0 +1,477 @@
+/* uf-session.c: per-stream state. The forward pass is recorded once into
+ * run_cb and replayed for every window: the window's slot numbers are the
+ * only thing that changes, and they live in the host-visible control
+ * buffer. Frames are preprocessed by a separate command buffer on the
+ * upload side, so a stream can upload while a window runs. */
+#include <math.h>
+#include <string.h>
+#include "uf-network.h"
+#include "ops/uf-ops.h"
+
+#define MAX_FRAME_SIDE 16384
+
+static const char *const stage_names[UF_N_STAGE_TIMES] = {
+  "stem", "stage1", "stage2", "stage3", "stage4", "head",
+};
+
+typedef struct {
+  VkCommandPool pool;
+  VkCommandBuffer cb;
+  VkFence fence;
+  VkDescriptorPool dpool;
+  VkDescriptorSet set;
+} UfSubmitter;
+
+struct _UfSession {
+  UfModel *model;
+  UfDevice *dev;
+  UfNetworkPlan plan;
+  UfResizeMode resize_mode;
+  guint ring_slots;           /* user slots; T more after them for run_tensor */
+  guint32 slot_floats;
+  UfBuffer arena, ring, control, results, staging;
+
+  GMutex run_lock;
+  UfSubmitter run;
+  VkQueryPool queries;
+  gboolean profiling, have_times;
+  double stage_ms[UF_N_STAGE_TIMES];
+
+  GMutex upload_lock;
+  UfSubmitter upload;
+  gboolean upload_pending;
+};
+
+static gboolean
+submitter_init (UfSession *ss, UfSubmitter *sub, GError **error)
+{
+  VkDevice d = ss->dev->device;
+  VkCommandPoolCreateInfo pi = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+    .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
+    .queueFamilyIndex = ss->dev->queue_family,
+  };
+  VkFenceCreateInfo fi = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
+  if (!uf_vk_check (vkCreateCommandPool (d, &pi, NULL, &sub->pool), "vkCreateCommandPool",
+          error) || !uf_vk_check (vkCreateFence (d, &fi, NULL, &sub->fence), "vkCreateFence",
+          error))
+    return FALSE;
+  VkCommandBufferAllocateInfo ai = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+    .commandPool = sub->pool,
+    .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+    .commandBufferCount = 1,
+  };
+  return uf_vk_check (vkAllocateCommandBuffers (d, &ai, &sub->cb), "vkAllocateCommandBuffers",
+      error);
+}
+
+static gboolean
+submitter_bind (UfSession *ss, UfSubmitter *sub, GError **error)
+{
+  UfBuffer *buffers[UF_N_BINDINGS] = {
+    [UF_BINDING_ARENA] = &ss->arena,
+    [UF_BINDING_WEIGHTS] = &ss->model->weights,
+    [UF_BINDING_WEIGHTS16] = &ss->model->weights16,
+    [UF_BINDING_RING] = &ss->ring,
+    [UF_BINDING_STAGING] = &ss->staging,
+    [UF_BINDING_CONTROL] = &ss->control,
+  };
+  if (sub->dpool)
+    vkDestroyDescriptorPool (ss->dev->device, sub->dpool, NULL);
+  sub->set = uf_descriptor_set_new (ss->dev, &sub->dpool, buffers, error);
+  return sub->set != VK_NULL_HANDLE;
+}
+
+static void
+submitter_clear (UfSession *ss, UfSubmitter *sub)
+{
+  VkDevice d = ss->dev->device;
+  if (sub->fence)
+    vkDestroyFence (d, sub->fence, NULL);
+  if (sub->pool)
+    vkDestroyCommandPool (d, sub->pool, NULL);
+  if (sub->dpool)
+    vkDestroyDescriptorPool (d, sub->dpool, NULL);
+}
+
+static void
+barrier (VkCommandBuffer cb, VkPipelineStageFlags src, VkAccessFlags src_access,
+    VkPipelineStageFlags dst, VkAccessFlags dst_access)
+{
+  VkMemoryBarrier b = {
+    .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+    .srcAccessMask = src_access,
+    .dstAccessMask = dst_access,
+  };
+  vkCmdPipelineBarrier (cb, src, dst, 0, 1, &b, 0, NULL, 0, NULL);
+}
+
+static gboolean
+record_forward (UfSession *ss, GError **error)
+{
+  VkCommandBuffer cb = ss->run.cb;
+  VkCommandBufferBeginInfo bi = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
+  vkBeginCommandBuffer (cb, &bi);
+  if (ss->queries)
+    vkCmdResetQueryPool (cb, ss->queries, 0, UF_N_TIMESTAMPS);
+  /* Frames preprocessed by earlier submissions, and the host's write of
+   * the slot list, must be visible to the first op. */
+  barrier (cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_HOST_BIT |
+      VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_HOST_WRITE_BIT |
+      VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+      VK_ACCESS_SHADER_READ_BIT);
+  UfRecorder rec;
+  uf_rec_init (&rec, ss->dev, cb, ss->run.set, ss->queries);
+  uf_network_record (&rec, ss->model, &ss->plan, ss->slot_floats, 0);
+  VkBufferCopy region = {
+    .srcOffset = (VkDeviceSize) ss->plan.logits * sizeof (float),
+    .size = ss->model->info.num_classes * sizeof (float),
+  };
+  barrier (cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+      VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
+  vkCmdCopyBuffer (cb, ss->arena.buffer, ss->results.buffer, 1, &region);
+  barrier (cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+      VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+  gboolean ok = uf_rec_finish (&rec, error);
+  ok = uf_vk_check (vkEndCommandBuffer (cb), "vkEndCommandBuffer", ok ? error : NULL) && ok;
+  uf_device_save_pipeline_cache (ss->dev);
+  return ok;
+}
+
+static gboolean
+create_queries (UfSession *ss, GError **error)
+{
+  if (ss->dev->props.limits.timestampComputeAndGraphics == VK_FALSE)
+    return TRUE;
+  VkQueryPoolCreateInfo qi = {
+    .sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
+    .queryType = VK_QUERY_TYPE_TIMESTAMP,
+    .queryCount = UF_N_TIMESTAMPS,
+  };
+  return uf_vk_check (vkCreateQueryPool (ss->dev->device, &qi, NULL, &ss->queries),
+      "vkCreateQueryPool", error);
+}
+
+UfSession *
+uf_session_new (UfModel *model, const UfSessionConfig *config, GError **error)
+{
+  UfSession *ss = g_new0 (UfSession, 1);
+  const UfModelInfo *info = &model->info;
+  ss->model = uf_model_ref (model);
+  ss->dev = model->dev;
+  g_mutex_init (&ss->run_lock);
+  g_mutex_init (&ss->upload_lock);
+  ss->resize_mode = config ? config->resize_mode : UF_RESIZE_CROP;
+  ss->ring_slots = config && config->ring_slots ? config->ring_slots : 2 * info->frames;
+  uf_network_plan (info, &ss->plan);
+  ss->slot_floats = 3 * info->crop_height * info->crop_width;
+  gsize ring_bytes = (gsize) (ss->ring_slots + info->frames) * ss->slot_floats * sizeof (float);
+  gboolean ok = uf_buffer_create (ss->dev, ss->plan.arena_floats * sizeof (float), FALSE,
+      &ss->arena, error)
+      && uf_buffer_create (ss->dev, ring_bytes, FALSE, &ss->ring, error)
+      && uf_buffer_create (ss->dev, info->frames * sizeof (guint32), TRUE, &ss->control, error)
+      && uf_buffer_create (ss->dev, info->num_classes * sizeof (float), TRUE, &ss->results,
+          error)
+      && uf_buffer_create (ss->dev, 16, TRUE, &ss->staging, error)
+      && submitter_init (ss, &ss->run, error) && submitter_bind (ss, &ss->run, error)
+      && submitter_init (ss, &ss->upload, error) && submitter_bind (ss, &ss->upload, error)
+      && create_queries (ss, error) && record_forward (ss, error);
+  if (!ok) {
+    uf_session_free (ss);
+    return NULL;
+  }
+  return ss;
+}
+
+static void
+wait_upload (UfSession *ss)
+{
+  if (ss->upload_pending) {
+    vkWaitForFences (ss->dev->device, 1, &ss->upload.fence, VK_TRUE, UINT64_MAX);
+    vkResetFences (ss->dev->device, 1, &ss->upload.fence);
+    ss->upload_pending = FALSE;
+  }
+}
+
+void
+uf_session_free (UfSession *ss)
+{
+  if (ss == NULL)
+    return;
+  if (ss->dev->device)
+    vkDeviceWaitIdle (ss->dev->device);
+  ss->upload_pending = FALSE;
+  submitter_clear (ss, &ss->run);
+  submitter_clear (ss, &ss->upload);
+  if (ss->queries)
+    vkDestroyQueryPool (ss->dev->device, ss->queries, NULL);
+  uf_buffer_destroy (ss->dev, &ss->arena);
+  uf_buffer_destroy (ss->dev, &ss->ring);
+  uf_buffer_destroy (ss->dev, &ss->control);
+  uf_buffer_destroy (ss->dev, &ss->results);
+  uf_buffer_destroy (ss->dev, &ss->staging);
+  g_mutex_clear (&ss->run_lock);
+  g_mutex_clear (&ss->upload_lock);
+  uf_model_unref (ss->model);
+  g_free (ss);
+}
+
+guint
+uf_session_get_ring_slots (UfSession *ss)
+{
+  return ss->ring_slots;
+}
+
+gsize
+uf_session_get_device_bytes (UfSession *ss)
+{
+  return ss->arena.size + ss->ring.size + ss->control.size + ss->results.size
+      + ss->staging.size;
+}
+
+static void
+read_stage_times (UfSession *ss)
+{
+  guint64 ts[UF_N_TIMESTAMPS];
+  ss->have_times = ss->queries && vkGetQueryPoolResults (ss->dev->device, ss->queries, 0,
+      UF_N_TIMESTAMPS, sizeof (ts), ts, sizeof (guint64),
+      VK_QUERY_RESULT_64_BIT) == VK_SUCCESS;
+  for (guint i = 0; ss->have_times && i < UF_N_STAGE_TIMES; i++)
+    ss->stage_ms[i] = (ts[i + 1] - ts[i]) * ss->dev->timestamp_period_ns / 1e6;
+}
+
+static void
+fill_result (UfSession *ss, UfResult *result)
+{
+  guint K = ss->model->info.num_classes;
+  const float *logits = ss->results.mapped;
+  result->num_classes = K;
+  float max = -INFINITY;
+  double sum = 0.0;
+  for (guint i = 0; i < K; i++)
+    max = MAX (max, logits[i]);
+  for (guint i = 0; i < K; i++)
+    sum += exp (logits[i] - max);
+  for (guint i = 0; i < K; i++) {
+    if (result->logits)
+      result->logits[i] = logits[i];
+    if (result->probs)
+      result->probs[i] = exp (logits[i] - max) / sum;
+  }
+  double total = 0.0;
+  for (guint i = 0; ss->have_times && i < UF_N_STAGE_TIMES; i++)
+    total += ss->stage_ms[i];
+  result->gpu_time_ns = (guint64) (total * 1e6);
+}
+
+gboolean
+uf_session_run (UfSession *ss, const guint *slots, guint n_slots, UfResult *result,
+    GError **error)
+{
+  guint T = ss->model->info.frames;
+  if (n_slots != T) {
+    g_set_error (error, UF_ERROR, UF_ERROR_ARGUMENT, "the model takes windows of %u frames, "
+        "got %u", T, n_slots);
+    return FALSE;
+  }
+  for (guint i = 0; i < n_slots; i++)
+    if (slots[i] >= ss->ring_slots + T) {
+      g_set_error (error, UF_ERROR, UF_ERROR_ARGUMENT, "slot %u is outside the ring of %u "
+          "slots", slots[i], ss->ring_slots);
+      return FALSE;
+    }
+  g_mutex_lock (&ss->run_lock);
+  guint32 *control = ss->control.mapped;
+  for (guint i = 0; i < n_slots; i++)
+    control[i] = slots[i];
+  gboolean ok = uf_device_submit_and_wait (ss->dev, ss->run.cb, ss->run.fence, error);
+  if (ok) {
+    read_stage_times (ss);
+    fill_result (ss, result);
+  }
+  g_mutex_unlock (&ss->run_lock);
+  return ok;
+}
+
+gboolean
+uf_session_run_tensor (UfSession *ss, const float *tensor, UfResult *result, GError **error)
+{
+  guint T = ss->model->info.frames;
+  gsize plane = ss->slot_floats / 3;
+  /* [3][T][H][W] -> T slots of [3][H][W], placed after the user's slots */
+  float *frames = g_new (float, (gsize) T * ss->slot_floats);
+  for (guint t = 0; t < T; t++)
+    for (guint c = 0; c < 3; c++)
+      memcpy (frames + ((gsize) t * 3 + c) * plane, tensor + ((gsize) c * T + t) * plane,
+          plane * sizeof (float));
+  guint *slots = g_new (guint, T);
+  for (guint t = 0; t < T; t++)
+    slots[t] = ss->ring_slots + t;
+  gboolean ok = uf_buffer_upload (ss->dev, &ss->ring,
+      (VkDeviceSize) ss->ring_slots * ss->slot_floats * sizeof (float), frames,
+      (gsize) T * ss->slot_floats * sizeof (float), error)
+      && uf_session_run (ss, slots, T, result, error);
+  g_free (frames);
+  g_free (slots);
+  return ok;
+}
+
+void
+uf_session_set_profiling (UfSession *ss, gboolean enable)
+{
+  ss->profiling = enable;
+}
+
+gboolean
+uf_session_get_stage_times (UfSession *ss, double ms[UF_N_STAGE_TIMES])
+{
+  g_mutex_lock (&ss->run_lock);
+  gboolean ok = ss->have_times;
+  if (ok)
+    memcpy (ms, ss->stage_ms, sizeof (ss->stage_ms));
+  g_mutex_unlock (&ss->run_lock);
+  return ok;
+}
+
+const char *
+uf_stage_name (guint stage)
+{
+  return stage < UF_N_STAGE_TIMES ? stage_names[stage] : NULL;
+}
+
+/* ---- frame upload -------------------------------------------------------- */
+
+typedef struct {
+  guint n_planes;
+  gsize row_bytes[3];
+  guint rows[3];
+} FrameLayout;
+
+static gboolean
+frame_layout (const UfFrame *f, FrameLayout *l, GError **error)
+{
+  static const guint packed_bpp[] = { 3, 4, 4, 4, 4 };
+  if (f->width == 0 || f->height == 0 || f->width > MAX_FRAME_SIDE
+      || f->height > MAX_FRAME_SIDE || (guint) f->format > UF_PIXEL_FORMAT_NV12) {
+    g_set_error (error, UF_ERROR, UF_ERROR_ARGUMENT, "unsupported frame: format %d, %ux%u",
+        f->format, f->width, f->height);
+    return FALSE;
+  }
+  guint cw = (f->width + 1) / 2, ch = (f->height + 1) / 2;
+  memset (l, 0, sizeof (*l));
+  if (f->format <= UF_PIXEL_FORMAT_RGBX) {
+    *l = (FrameLayout) { 1, { (gsize) f->width * packed_bpp[f->format] }, { f->height } };
+  } else if (f->format == UF_PIXEL_FORMAT_I420) {
+    *l = (FrameLayout) { 3, { f->width, cw, cw }, { f->height, ch, ch } };
+  } else {
+    *l = (FrameLayout) { 2, { f->width, 2 * cw }, { f->height, ch } };
+  }
+  for (guint i = 0; i < l->n_planes; i++)
+    if (f->planes[i] == NULL || f->strides[i] < l->row_bytes[i]) {
+      g_set_error (error, UF_ERROR, UF_ERROR_ARGUMENT, "frame plane %u is missing or its "
+          "stride %" G_GSIZE_FORMAT " is below its row size %" G_GSIZE_FORMAT, i,
+          f->strides[i], l->row_bytes[i]);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Resize geometry: the official protocol scales the short side to the crop
+ * size (long side floor(long/short*size)) and takes the centre; for a
+ * non-square input the scale is the one that covers the whole crop. */
+static void
+frame_geometry (UfSession *ss, const UfFrame *f, UfPreprocessArgs *a)
+{
+  guint ch = ss->model->info.crop_height, cw = ss->model->info.crop_width;
+  guint rh = ch, rw = cw;
+  if (ss->resize_mode == UF_RESIZE_CROP) {
+    if ((guint64) f->height * cw <= (guint64) f->width * ch)
+      rw = MAX (cw, (guint) floor ((double) f->width / f->height * ch));
+    else
+      rh = MAX (ch, (guint) floor ((double) f->height / f->width * cw));
+  }
+  a->scale_x = (float) f->width / rw;
+  a->scale_y = (float) f->height / rh;
+  a->crop_x0 = (rw - cw + 1) / 2;
+  a->crop_y0 = (rh - ch + 1) / 2;
+  a->dst_w = cw;
+  a->dst_h = ch;
+}
+
+static gboolean
+ensure_staging (UfSession *ss, gsize bytes, GError **error)
+{
+  if (ss->staging.size >= bytes)
+    return TRUE;
+  uf_buffer_destroy (ss->dev, &ss->staging);
+  return uf_buffer_create (ss->dev, bytes, TRUE, &ss->staging, error)
+      && submitter_bind (ss, &ss->upload, error);
+}
+
+gboolean
+uf_session_upload_frame (UfSession *ss, guint slot, const UfFrame *frame, GError **error)
+{
+  FrameLayout l;
+  if (!frame_layout (frame, &l, error))
+    return FALSE;
+  if (slot >= ss->ring_slots) {
+    g_set_error (error, UF_ERROR, UF_ERROR_ARGUMENT, "slot %u is outside the ring of %u slots",
+        slot, ss->ring_slots);
+    return FALSE;
+  }
+  const UfModelInfo *info = &ss->model->info;
+  UfPreprocessArgs a = {
+    .format = frame->format, .src_w = frame->width, .src_h = frame->height,
+    .slot_off = slot * ss->slot_floats,
+    .bgr = info->color_order == UF_COLOR_ORDER_BGR,
+    .kr = frame->yuv_matrix == UF_YUV_MATRIX_BT709 ? 0.2126f : 0.299f,
+    .kb = frame->yuv_matrix == UF_YUV_MATRIX_BT709 ? 0.0722f : 0.114f,
+    .full_range = frame->yuv_full_range,
+  };
+  for (guint c = 0; c < 3; c++) {
+    a.mean[c] = info->mean[c];
+    a.inv_std[c] = 1.0f / info->std[c];
+  }
+  frame_geometry (ss, frame, &a);
+  gsize total = 0;
+  for (guint i = 0; i < l.n_planes; i++) {
+    a.plane_off[i] = total;
+    a.stride[i] = (l.row_bytes[i] + 3) / 4 * 4;
+    total += (gsize) a.stride[i] * l.rows[i];
+  }
+
+  g_mutex_lock (&ss->upload_lock);
+  wait_upload (ss);           /* the staging buffer is about to be rewritten */
+  gboolean ok = ensure_staging (ss, total, error);
+  if (ok) {
+    for (guint i = 0; i < l.n_planes; i++)
+      for (guint r = 0; r < l.rows[i]; r++)
+        memcpy ((guint8 *) ss->staging.mapped + a.plane_off[i] + (gsize) r * a.stride[i],
+            frame->planes[i] + (gsize) r * frame->strides[i], l.row_bytes[i]);
+    VkCommandBufferBeginInfo bi = {
+      .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+      .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT,
+    };
+    vkBeginCommandBuffer (ss->upload.cb, &bi);
+    UfRecorder rec;
+    uf_rec_init (&rec, ss->dev, ss->upload.cb, ss->upload.set, VK_NULL_HANDLE);
+    uf_op_preprocess_record (&rec, &a);
+    ok = uf_rec_finish (&rec, error);
+    vkEndCommandBuffer (ss->upload.cb);
+  }
+  if (ok) {
+    VkSubmitInfo si = {
+      .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+      .commandBufferCount = 1,
+      .pCommandBuffers = &ss->upload.cb,
+    };
+    g_mutex_lock (&ss->dev->queue_lock);
+    VkResult r = vkQueueSubmit (ss->dev->queue, 1, &si, ss->upload.fence);
+    g_mutex_unlock (&ss->dev->queue_lock);
+    ok = uf_vk_check (r, "vkQueueSubmit", error);
+    ss->upload_pending = ok;
+  }
+  g_mutex_unlock (&ss->upload_lock);
+  return ok;
+}

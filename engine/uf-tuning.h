@@ -1,0 +1,18 @@
+/* uf-tuning.h: per-device work shapes (local sizes, register tiles). */
+#ifndef UF_TUNING_H
+#define UF_TUNING_H
+
+#include "uf-vk.h"
+
+typedef struct {
+  const char *name;           /* the table row that matched */
+  guint gemm_lx, gemm_tm;     /* gemm.comp: lanes per workgroup, rows per invocation */
+  guint dwconv_lx;            /* dwconv.comp: lanes (channels) per workgroup */
+  guint rows_lx;              /* layernorm/meanpool/patchify: lanes per workgroup */
+  guint attention_lx;         /* attention.comp: queries per workgroup */
+  guint preprocess_lx;        /* preprocess.comp: pixels per workgroup row */
+} UfTuning;
+
+const UfTuning *uf_tuning_for_device (const VkPhysicalDeviceProperties *props);
+
+#endif

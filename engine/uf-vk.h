@@ -1,0 +1,80 @@
+/* uf-vk.h: the engine's internal Vulkan objects shared by its source files.
+ *
+ * Every compute shader uses the same descriptor set layout (uf-bindings.h
+ * lists the bindings) and one 128-byte push-constant block, so a whole
+ * forward pass binds one descriptor set and each op only pushes its offsets
+ * and sizes. */
+#ifndef UF_VK_H
+#define UF_VK_H
+
+#include <vulkan/vulkan.h>
+#include "uniformer.h"
+#include "uf-shaders.h"
+
+#define UF_PUSH_CONSTANT_BYTES 128
+#define UF_N_BINDINGS 6
+
+/* Binding numbers; they must match shaders/bindings.glsl. */
+enum {
+  UF_BINDING_ARENA = 0,       /* activations, float, read/write */
+  UF_BINDING_WEIGHTS = 1,     /* F32 weights and every 1-D parameter */
+  UF_BINDING_WEIGHTS16 = 2,   /* F16 weight matrices, packed two per uint */
+  UF_BINDING_RING = 3,        /* preprocessed frame slots, float [slot][3][H][W] */
+  UF_BINDING_STAGING = 4,     /* raw frame bytes, host visible */
+  UF_BINDING_CONTROL = 5,     /* window slot indices, host visible */
+};
+
+typedef struct {
+  VkBuffer buffer;
+  VkDeviceMemory memory;
+  VkDeviceSize size;
+  void *mapped;               /* non-NULL for host-visible buffers */
+} UfBuffer;
+
+struct _UfDevice {
+  gint ref_count;
+  VkInstance instance;
+  VkPhysicalDevice physical;
+  VkDevice device;
+  VkQueue queue;
+  guint32 queue_family;
+  GMutex queue_lock;          /* vkQueueSubmit needs external synchronisation */
+  VkPhysicalDeviceProperties props;
+  VkPhysicalDeviceMemoryProperties mem_props;
+  VkDebugUtilsMessengerEXT messenger;
+  gint validation_messages;
+  char *type_name;
+
+  VkDescriptorSetLayout set_layout;
+  VkPipelineLayout pipeline_layout;
+  VkPipelineCache pipeline_cache;
+  char *pipeline_cache_path;
+  GMutex pipeline_lock;
+  GHashTable *pipelines;      /* UfPipelineKey -> VkPipeline */
+  VkShaderModule modules[UF_N_SHADERS];
+  gboolean pipeline_cache_dirty;
+  double timestamp_period_ns;
+
+  VkCommandPool upload_pool;  /* for one-off copies, under queue_lock */
+};
+
+/* uf-device.c */
+gboolean uf_vk_check (VkResult result, const char *what, GError **error);
+VkPipeline uf_device_get_pipeline (UfDevice *dev, UfShaderId shader, const guint32 *spec,
+    guint n_spec, GError **error);
+gboolean uf_device_submit_and_wait (UfDevice *dev, VkCommandBuffer cb, VkFence fence,
+    GError **error);
+void uf_device_save_pipeline_cache (UfDevice *dev);
+
+/* uf-buffer.c */
+gboolean uf_buffer_create (UfDevice *dev, VkDeviceSize size, gboolean host_visible,
+    UfBuffer *buf, GError **error);
+void uf_buffer_destroy (UfDevice *dev, UfBuffer *buf);
+gboolean uf_buffer_upload (UfDevice *dev, UfBuffer *buf, VkDeviceSize offset,
+    const void *data, VkDeviceSize size, GError **error);
+gboolean uf_buffer_download (UfDevice *dev, UfBuffer *buf, VkDeviceSize offset,
+    void *data, VkDeviceSize size, GError **error);
+VkDescriptorSet uf_descriptor_set_new (UfDevice *dev, VkDescriptorPool *pool_out,
+    UfBuffer *const buffers[UF_N_BINDINGS], GError **error);
+
+#endif /* UF_VK_H */

@@ -1,0 +1,160 @@
+/* uniformer.h: public API of the gst-uniformer Vulkan engine.
+ *
+ * The engine runs the UniFormer video transformer with Vulkan compute shaders.
+ * It has no GStreamer dependency. Objects:
+ *   UfDevice  - a Vulkan device (chosen automatically or by index/name);
+ *   UfModel   - a model file loaded and its weights uploaded once to a device;
+ *   UfSession - per-stream state: a ring of preprocessed frame slots on the GPU,
+ *               activation memory and a pre-recorded forward pass.
+ *
+ * Threading: a UfDevice and UfModel may be shared by any number of sessions
+ * and threads. A session runs one inference at a time; uf_session_upload_frame()
+ * may be called from one thread while uf_session_run() runs on another, as long
+ * as the uploaded slot is not part of the running window.
+ */
+#ifndef UNIFORMER_H
+#define UNIFORMER_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define UF_ERROR (uf_error_quark ())
+GQuark uf_error_quark (void);
+
+typedef enum {
+  UF_ERROR_NO_DEVICE,           /* no Vulkan device, or none matches the selector */
+  UF_ERROR_VULKAN,              /* a Vulkan call failed */
+  UF_ERROR_MODEL_FILE,          /* the model file cannot be read or is malformed */
+  UF_ERROR_MODEL_INVALID,       /* well-formed file whose content is not a valid model */
+  UF_ERROR_ARGUMENT,            /* bad argument: frame size, format, slot index... */
+  UF_ERROR_OUT_OF_MEMORY,       /* host or device memory exhausted */
+} UfError;
+
+typedef struct _UfDevice UfDevice;
+typedef struct _UfModel UfModel;
+typedef struct _UfSession UfSession;
+
+/* ---- devices ---------------------------------------------------------- */
+
+/* Opens a device. @selector is NULL or "" for automatic choice (discrete GPU,
+ * integrated GPU, virtual GPU, CPU), a decimal index into the list of
+ * physical devices, or a case-insensitive substring of the device name.
+ * When @selector is NULL the environment variable UF_DEVICE is used. */
+UfDevice *uf_device_open (const char *selector, GError **error);
+UfDevice *uf_device_ref (UfDevice *device);
+void uf_device_unref (UfDevice *device);
+const char *uf_device_get_name (UfDevice *device);
+/* "discrete GPU", "integrated GPU", "virtual GPU", "CPU" or "other" */
+const char *uf_device_get_type_name (UfDevice *device);
+/* Number of messages the Vulkan validation layer reported (when enabled with
+ * UF_VULKAN_VALIDATION=1; otherwise always 0). */
+guint uf_device_get_validation_message_count (UfDevice *device);
+/* NULL-terminated list of "index: name (type)" strings; free with g_strfreev. */
+char **uf_device_list (GError **error);
+
+/* ---- models ----------------------------------------------------------- */
+
+typedef enum {
+  UF_COLOR_ORDER_RGB,
+  UF_COLOR_ORDER_BGR,
+} UfColorOrder;
+
+typedef struct {
+  guint depths[4];
+  guint dims[4];
+  guint head_dim;
+  guint mlp_ratio;
+  guint num_classes;
+  guint frames;                 /* T, frames per window */
+  guint sampling_rate;          /* window takes every n-th frame of a source_fps video */
+  double source_fps;
+  guint crop_height, crop_width;
+  float mean[3], std[3];        /* in model channel order, for [0,1] pixels */
+  UfColorOrder color_order;
+  const char *const *labels;    /* num_classes strings */
+  const char *name;
+  const char *provenance;
+  gboolean f16_weights;         /* some weight matrices are stored as F16 */
+} UfModelInfo;
+
+UfModel *uf_model_load (UfDevice *device, const char *path, GError **error);
+UfModel *uf_model_ref (UfModel *model);
+void uf_model_unref (UfModel *model);
+const UfModelInfo *uf_model_get_info (UfModel *model);
+/* Bytes of device memory the prepared weights take. */
+gsize uf_model_get_device_bytes (UfModel *model);
+/* Multiply-accumulates of one forward pass (spec section 6 formulas). */
+guint64 uf_model_get_macs (UfModel *model);
+
+/* ---- sessions --------------------------------------------------------- */
+
+typedef enum {
+  UF_RESIZE_CROP,               /* short side to crop size, centre crop (official test protocol) */
+  UF_RESIZE_STRETCH,            /* whole frame stretched to the input size */
+} UfResizeMode;
+
+typedef struct {
+  guint ring_slots;             /* preprocessed frame slots; 0 = 2 * frames */
+  UfResizeMode resize_mode;
+} UfSessionConfig;
+
+typedef enum {
+  UF_PIXEL_FORMAT_RGB,          /* packed 24-bit */
+  UF_PIXEL_FORMAT_RGBA,
+  UF_PIXEL_FORMAT_BGRA,
+  UF_PIXEL_FORMAT_BGRX,
+  UF_PIXEL_FORMAT_RGBX,
+  UF_PIXEL_FORMAT_I420,         /* planar Y, U, V; chroma halved both ways */
+  UF_PIXEL_FORMAT_NV12,         /* planar Y, interleaved UV */
+} UfPixelFormat;
+
+typedef enum {
+  UF_YUV_MATRIX_BT601,
+  UF_YUV_MATRIX_BT709,
+} UfYuvMatrix;
+
+typedef struct {
+  UfPixelFormat format;
+  guint width, height;
+  const guint8 *planes[3];      /* unused planes NULL */
+  gsize strides[3];             /* bytes per row of each plane */
+  UfYuvMatrix yuv_matrix;       /* YUV formats only */
+  gboolean yuv_full_range;      /* YUV formats only; FALSE = 16..235 */
+} UfFrame;
+
+typedef struct {
+  guint num_classes;
+  float *logits;                /* num_classes floats, filled by the run */
+  float *probs;                 /* num_classes floats (softmax), filled by the run */
+  guint64 gpu_time_ns;          /* device time of the forward pass */
+} UfResult;
+
+UfSession *uf_session_new (UfModel *model, const UfSessionConfig *config, GError **error);
+void uf_session_free (UfSession *session);
+guint uf_session_get_ring_slots (UfSession *session);
+/* Bytes of device memory the session takes (activations, ring, buffers),
+ * not counting the model's weights. */
+gsize uf_session_get_device_bytes (UfSession *session);
+
+/* Converts, resizes, crops and normalises @frame on the GPU into ring slot @slot. */
+gboolean uf_session_upload_frame (UfSession *session, guint slot, const UfFrame *frame,
+    GError **error);
+
+/* Runs the network on the frames in @slots (oldest first, exactly `frames` of them). */
+gboolean uf_session_run (UfSession *session, const guint *slots, guint n_slots,
+    UfResult *result, GError **error);
+
+/* Runs the network on an already-normalised float tensor [3, T, H, W] (C order). */
+gboolean uf_session_run_tensor (UfSession *session, const float *tensor, UfResult *result,
+    GError **error);
+
+/* Per-stage device times of the last run, when profiling is enabled. */
+#define UF_N_STAGE_TIMES 6      /* stem, stage1..4, head */
+void uf_session_set_profiling (UfSession *session, gboolean enable);
+gboolean uf_session_get_stage_times (UfSession *session, double ms[UF_N_STAGE_TIMES]);
+const char *uf_stage_name (guint stage);
+
+G_END_DECLS
+
+#endif /* UNIFORMER_H */

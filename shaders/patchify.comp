@@ -1,0 +1,50 @@
+#version 450
+// patchify.comp: gathers the patches of a strided patch-embedding conv into
+// rows [tokens][K] for gemm.comp (im2col).
+//   mode 0, the stem: k(3,4,4) s(2,4,4) p(1,0,0) over the window's frames,
+//     read from ring slots named by the control buffer; K order (c, kt, kh, kw),
+//     the order of PyTorch's weight [Cout][3][3][4][4].
+//   mode 1, patch_embed2..4: k(1,2,2) s(1,2,2) over channels-last [T][H][W][Cin];
+//     K order (kh, kw, c), so each run of Cin is contiguous (the host permutes
+//     the weights to match).
+#extension GL_GOOGLE_include_directive : require
+#include "bindings.glsl"
+
+layout(local_size_x_id = 0) in;
+
+layout(std430, set = 0, binding = BINDING_ARENA) buffer Arena { float act[]; };
+layout(std430, set = 0, binding = BINDING_RING) readonly buffer Ring { float ring[]; };
+layout(std430, set = 0, binding = BINDING_CONTROL) readonly buffer Control { uint slots[]; };
+
+layout(push_constant) uniform Push {
+  uint mode;
+  uint T, H, W, Cin;        // input size
+  uint To, Ho, Wo;          // output size
+  uint in_off, out_off;     // in_off: ring slot stride in mode 0
+  uint slots_off;
+} p;
+
+void main()
+{
+  uint k = gl_GlobalInvocationID.x;
+  uint token = gl_GlobalInvocationID.y + gl_GlobalInvocationID.z * 65535u;
+  uint K = p.mode == 0u ? p.Cin * 48u : p.Cin * 4u;
+  if (k >= K || token >= p.To * p.Ho * p.Wo)
+    return;
+  uint wo = token % p.Wo;
+  uint ho = (token / p.Wo) % p.Ho;
+  uint to = token / (p.Wo * p.Ho);
+  float v = 0.0;
+  if (p.mode == 0u) {
+    uint c = k / 48u, kt = (k / 16u) % 3u, kh = (k / 4u) % 4u, kw = k % 4u;
+    int ti = int(2u * to + kt) - 1;
+    if (ti >= 0 && ti < int(p.T)) {
+      uint slot = slots[p.slots_off + uint(ti)];
+      v = ring[slot * p.in_off + (c * p.H + 4u * ho + kh) * p.W + 4u * wo + kw];
+    }
+  } else {
+    uint c = k % p.Cin, kw = (k / p.Cin) % 2u, kh = k / (2u * p.Cin);
+    v = act[p.in_off + ((to * p.H + 2u * ho + kh) * p.W + 2u * wo + kw) * p.Cin + c];
+  }
+  act[p.out_off + token * K + k] = v;
+}

@@ -1,0 +1,282 @@
+/* test-ops.c: every shader op against its C reference on random data, with
+ * sizes that are not multiples of any tile. One row per case; the bound is
+ * max|gpu - ref| / max|ref| over the op's output.
+ *
+ * Bounds: float32 arithmetic in a different order than the double-precision
+ * reference gives relative errors near 1e-6 for these sizes; ops with exp or
+ * erf approximations (attention, GELU) stay below 1e-5. The preprocess bound
+ * is absolute in normalised units: 1e-4 is far below one 8-bit step (0.017). */
+#include <math.h>
+#include <string.h>
+#include "op-bench.h"
+
+static UfDevice *device;
+
+#define RECORD(fn) ((UfOpRecordFunc) (void (*) (void)) (fn))
+#define REFERENCE(fn) ((UfOpReferenceFunc) (void (*) (void)) (fn))
+
+static void
+check (UfOpBench *b, const float *gpu, const float *ref, gsize off, gsize n, double bound,
+    const char *what)
+{
+  double err = uf_op_bench_error (gpu, ref, off, n, 1e-6);
+  g_test_message ("%s: relative error %.3g (bound %.1g)", what, err, bound);
+  if (!(err <= bound))
+    g_test_fail_printf ("%s: relative error %.3g exceeds %.1g", what, err, bound);
+}
+
+/* ---- gemm ---- */
+typedef struct { guint32 M, N, K, flags; gboolean f16; } GemmCase;
+static const GemmCase gemm_cases[] = {
+  { 37, 20, 13, UF_GEMM_BIAS, FALSE },
+  { 64, 64, 64, UF_GEMM_BIAS | UF_GEMM_ACCUMULATE, FALSE },
+  { 1, 174, 256, UF_GEMM_BIAS, FALSE },
+  { 100, 72, 33, UF_GEMM_BIAS | UF_GEMM_GELU, FALSE },
+  { 41, 96, 144, 0, FALSE },
+  { 37, 20, 13, UF_GEMM_BIAS, TRUE },
+  { 29, 130, 70, UF_GEMM_BIAS | UF_GEMM_GELU, TRUE },
+  { 50, 40, 77, UF_GEMM_BIAS | UF_GEMM_ACCUMULATE, TRUE },
+};
+
+static void
+test_gemm (gconstpointer data)
+{
+  const GemmCase *c = data;
+  guint32 ldb = (c->N + 7) / 8 * 8;
+  UfGemmArgs a = {
+    .M = c->M, .N = c->N, .K = c->K,
+    .a_off = 5, .lda = c->K + 3,
+    .b_off = 16, .ldb = ldb, .b_f16 = c->f16,
+    .bias_off = 3,
+    .c_off = 5 + c->M * (c->K + 3) + 7, .ldc = c->N + 1,
+    .flags = c->flags,
+  };
+  gsize n_arena = a.c_off + c->M * a.ldc + 9;
+  gsize n_w = 16 + (gsize) c->K * ldb + 8;
+  UfOpBench b;
+  uf_op_bench_init (&b, device, c->M * 7 + c->N, n_arena, n_w, c->f16 ? n_w : 0, 0, 0, 0, 1.0f);
+  uf_op_bench_run (&b, RECORD (uf_op_gemm_record), REFERENCE (uf_op_gemm_reference), &a);
+  check (&b, b.gpu_arena, b.arena, 0, n_arena, 2e-6, "gemm");
+  uf_op_bench_clear (&b);
+}
+
+/* ---- dwconv ---- */
+typedef struct { guint32 T, H, W, C, ks, residual; } DwconvCase;
+static const DwconvCase dwconv_cases[] = {
+  { 3, 5, 7, 12, 3, 1 },
+  { 4, 6, 9, 17, 5, 0 },
+  { 2, 3, 3, 8, 5, 1 },
+  { 5, 7, 11, 33, 3, 0 },
+};
+
+static void
+test_dwconv (gconstpointer data)
+{
+  const DwconvCase *c = data;
+  gsize vol = (gsize) c->T * c->H * c->W * c->C;
+  UfDwconvArgs a = {
+    .T = c->T, .H = c->H, .W = c->W, .C = c->C,
+    .in_off = 3, .out_off = 3 + vol + 5,
+    .w_off = 7, .bias_off = 7 + c->ks * c->ks * c->ks * c->C,
+    .residual = c->residual, .ks = c->ks,
+  };
+  UfOpBench b;
+  uf_op_bench_init (&b, device, vol, a.out_off + vol + 4, a.bias_off + c->C, 0, 0, 0, 0, 1.0f);
+  uf_op_bench_run (&b, RECORD (uf_op_dwconv_record), REFERENCE (uf_op_dwconv_reference), &a);
+  check (&b, b.gpu_arena, b.arena, 0, b.n_arena, 2e-6, "dwconv");
+  uf_op_bench_clear (&b);
+}
+
+/* ---- layernorm: small-variance rows, so a wrong eps would show ---- */
+typedef struct { guint32 rows, C; float eps, scale; } LayernormCase;
+static const LayernormCase layernorm_cases[] = {
+  { 37, 20, 1e-6f, 1.0f },
+  { 9, 320, 1e-6f, 2e-3f },
+  { 13, 64, 1e-5f, 3e-3f },
+};
+
+static void
+test_layernorm (gconstpointer data)
+{
+  const LayernormCase *c = data;
+  UfLayernormArgs a = { c->rows, c->C, 1, 2 + c->rows * c->C, 0, c->C, c->eps };
+  UfOpBench b;
+  uf_op_bench_init (&b, device, c->C, a.out_off + c->rows * c->C, 2 * c->C, 0, 0, 0, 0,
+      c->scale);
+  for (guint32 i = 0; i < 2 * c->C; i++)        /* gamma, beta of size O(1) */
+    b.weights[i] = b.weights[i] / c->scale;
+  uf_op_bench_run (&b, RECORD (uf_op_layernorm_record), REFERENCE (uf_op_layernorm_reference),
+      &a);
+  check (&b, b.gpu_arena, b.arena, 0, b.n_arena, 5e-6, "layernorm");
+  uf_op_bench_clear (&b);
+}
+
+/* ---- attention ---- */
+typedef struct { guint32 N, C, head_dim; } AttentionCase;
+/* Long rows matter: lavapipe ends an invocation after 65535 loop
+ * iterations, which once cut the key loop short from N = 512 at head_dim 64. */
+static const AttentionCase attention_cases[] = {
+  { 37, 64, 32 },
+  { 50, 128, 64 },
+  { 9, 40, 8 },
+  { 203, 320, 64 },
+  { 600, 64, 32 },
+  { 1568, 64, 64 },
+};
+
+static void
+test_attention (gconstpointer data)
+{
+  const AttentionCase *c = data;
+  UfAttentionArgs a = {
+    .N = c->N, .C = c->C, .qkv_off = 4, .out_off = 4 + 3 * c->N * c->C + 3,
+    .scale = 1.0f / sqrtf (c->head_dim), .head_dim = c->head_dim,
+  };
+  UfOpBench b;
+  uf_op_bench_init (&b, device, c->N, a.out_off + c->N * c->C + 2, 0, 0, 0, 0, 0, 2.0f);
+  uf_op_bench_run (&b, RECORD (uf_op_attention_record), REFERENCE (uf_op_attention_reference),
+      &a);
+  check (&b, b.gpu_arena, b.arena, 0, b.n_arena, 1e-5, "attention");
+  uf_op_bench_clear (&b);
+}
+
+/* ---- patchify ---- */
+typedef struct { guint32 mode, T, H, W, Cin; } PatchifyCase;
+static const PatchifyCase patchify_cases[] = {
+  { 0, 4, 8, 12, 3 },
+  { 0, 6, 32, 32, 3 },
+  { 1, 3, 6, 10, 5 },
+  { 1, 2, 4, 4, 64 },
+};
+
+static void
+test_patchify (gconstpointer data)
+{
+  const PatchifyCase *c = data;
+  UfPatchifyArgs a = {
+    .mode = c->mode, .T = c->T, .H = c->H, .W = c->W, .Cin = c->Cin,
+    .To = c->mode == 0 ? c->T / 2 : c->T,
+    .Ho = c->H / (c->mode == 0 ? 4 : 2), .Wo = c->W / (c->mode == 0 ? 4 : 2),
+    .slots_off = 1,
+  };
+  gsize n_in = (gsize) c->T * c->H * c->W * c->Cin;
+  guint32 slots = c->T + 2;
+  a.in_off = c->mode == 0 ? 3 * c->H * c->W : 2;
+  a.out_off = c->mode == 0 ? 1 : 2 + n_in;
+  gsize n_out = (gsize) a.To * a.Ho * a.Wo * uf_op_patchify_k (&a);
+  UfOpBench b;
+  uf_op_bench_init (&b, device, c->T * 3 + c->mode, a.out_off + n_out + 3, 0, 0,
+      c->mode == 0 ? (gsize) slots * a.in_off : 0, c->T + 1, 0, 1.0f);
+  for (guint32 t = 0; t < c->T; t++)         /* a shuffled window */
+    b.control[1 + t] = (t * 5 + 3) % slots;
+  uf_op_bench_run (&b, RECORD (uf_op_patchify_record), REFERENCE (uf_op_patchify_reference),
+      &a);
+  check (&b, b.gpu_arena, b.arena, 0, b.n_arena, 0.0, "patchify");
+  uf_op_bench_clear (&b);
+}
+
+/* ---- meanpool ---- */
+static void
+test_meanpool (void)
+{
+  UfMeanpoolArgs a = { 97, 43, 3, 3 + 97 * 43 + 1 };
+  UfOpBench b;
+  uf_op_bench_init (&b, device, 5, a.out_off + 43, 0, 0, 0, 0, 0, 1.0f);
+  uf_op_bench_run (&b, RECORD (uf_op_meanpool_record), REFERENCE (uf_op_meanpool_reference),
+      &a);
+  check (&b, b.gpu_arena, b.arena, 0, b.n_arena, 2e-6, "meanpool");
+  uf_op_bench_clear (&b);
+}
+
+/* ---- preprocess ---- */
+typedef struct {
+  UfPixelFormat format;
+  guint32 src_w, src_h, dst_w, dst_h;
+  gboolean stretch, bgr, bt709, full_range;
+} PreprocessCase;
+static const PreprocessCase preprocess_cases[] = {
+  { UF_PIXEL_FORMAT_RGB, 45, 31, 32, 32, FALSE, FALSE, FALSE, FALSE },
+  { UF_PIXEL_FORMAT_RGBA, 64, 48, 32, 32, FALSE, TRUE, FALSE, FALSE },
+  { UF_PIXEL_FORMAT_BGRA, 20, 50, 32, 64, TRUE, FALSE, FALSE, FALSE },
+  { UF_PIXEL_FORMAT_BGRX, 33, 33, 32, 32, FALSE, FALSE, FALSE, FALSE },
+  { UF_PIXEL_FORMAT_RGBX, 100, 70, 64, 32, FALSE, FALSE, FALSE, FALSE },
+  { UF_PIXEL_FORMAT_I420, 47, 29, 32, 32, FALSE, FALSE, FALSE, FALSE },
+  { UF_PIXEL_FORMAT_I420, 64, 36, 32, 32, FALSE, TRUE, TRUE, TRUE },
+  { UF_PIXEL_FORMAT_NV12, 51, 40, 32, 32, FALSE, FALSE, TRUE, FALSE },
+  { UF_PIXEL_FORMAT_NV12, 16, 16, 32, 32, TRUE, FALSE, FALSE, TRUE },
+};
+
+static void
+test_preprocess (gconstpointer data)
+{
+  const PreprocessCase *c = data;
+  static const guint bpp[] = { 3, 4, 4, 4, 4, 1, 1 };
+  guint32 cw = (c->src_w + 1) / 2, ch = (c->src_h + 1) / 2;
+  UfPreprocessArgs a = {
+    .format = c->format, .src_w = c->src_w, .src_h = c->src_h,
+    .dst_w = c->dst_w, .dst_h = c->dst_h, .slot_off = 3 * c->dst_w * c->dst_h,
+    .mean = { 0.45f, 0.40f, 0.35f }, .inv_std = { 1 / 0.225f, 1 / 0.25f, 1 / 0.2f },
+    .bgr = c->bgr, .kr = c->bt709 ? 0.2126f : 0.299f, .kb = c->bt709 ? 0.0722f : 0.114f,
+    .full_range = c->full_range,
+  };
+  a.stride[0] = (c->src_w * bpp[c->format] + 3) / 4 * 4 + 4;  /* padded rows */
+  a.plane_off[0] = 8;
+  a.stride[1] = a.stride[2] = c->format == UF_PIXEL_FORMAT_NV12 ? 2 * cw + 2 : cw + 3;
+  a.plane_off[1] = a.plane_off[0] + a.stride[0] * c->src_h;
+  a.plane_off[2] = a.plane_off[1] + a.stride[1] * ch;
+  gsize n_staging = a.plane_off[2] + a.stride[2] * ch;
+  /* geometry as the session computes it for a crop or a stretch */
+  guint32 rw = c->dst_w, rh = c->dst_h;
+  if (!c->stretch) {
+    if ((guint64) c->src_h * c->dst_w <= (guint64) c->src_w * c->dst_h)
+      rw = MAX (c->dst_w, (guint32) floor ((double) c->src_w / c->src_h * c->dst_h));
+    else
+      rh = MAX (c->dst_h, (guint32) floor ((double) c->src_h / c->src_w * c->dst_w));
+  }
+  a.scale_x = (float) c->src_w / rw;
+  a.scale_y = (float) c->src_h / rh;
+  a.crop_x0 = (rw - c->dst_w + 1) / 2;
+  a.crop_y0 = (rh - c->dst_h + 1) / 2;
+  UfOpBench b;
+  uf_op_bench_init (&b, device, c->src_w, 0, 0, 0, 3 * a.slot_off, 0, n_staging, 1.0f);
+  uf_op_bench_run (&b, RECORD (uf_op_preprocess_record), REFERENCE (uf_op_preprocess_reference),
+      &a);
+  double err = 0.0;
+  for (gsize i = 0; i < b.n_ring; i++)
+    err = MAX (err, fabs (b.gpu_ring[i] - b.ring[i]));
+  g_test_message ("preprocess: max abs error %.3g", err);
+  if (!(err <= 1e-4))
+    g_test_fail_printf ("preprocess format %d: max abs error %.3g exceeds 1e-4", c->format, err);
+  uf_op_bench_clear (&b);
+}
+
+#define ADD_ROWS(prefix, cases, func) \
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) { \
+    char *path = g_strdup_printf ("/ops/" prefix "/%u", i); \
+    g_test_add_data_func (path, &cases[i], func); \
+    g_free (path); \
+  }
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  GError *error = NULL;
+  device = uf_device_open (NULL, &error);
+  g_assert_no_error (error);
+  ADD_ROWS ("gemm", gemm_cases, test_gemm);
+  ADD_ROWS ("dwconv", dwconv_cases, test_dwconv);
+  ADD_ROWS ("layernorm", layernorm_cases, test_layernorm);
+  ADD_ROWS ("attention", attention_cases, test_attention);
+  ADD_ROWS ("patchify", patchify_cases, test_patchify);
+  ADD_ROWS ("preprocess", preprocess_cases, test_preprocess);
+  g_test_add_func ("/ops/meanpool", test_meanpool);
+  int status = g_test_run ();
+  guint messages = uf_device_get_validation_message_count (device);
+  uf_device_unref (device);
+  if (messages > 0) {
+    g_printerr ("the Vulkan validation layer reported %u message(s)\n", messages);
+    return 1;
+  }
+  return status;
+}

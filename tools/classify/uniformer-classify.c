@@ -1,0 +1,208 @@
+/* uniformer-classify: runs one clip through the engine and prints the top-k
+ * labels; with --bench, times the engine.
+ *
+ *   uniformer-classify --model FILE --input-npy CLIP.npy [--logits-npy OUT.npy]
+ *       [--top-k 5] [--device NAME] [--bench N]
+ *
+ * The clip is a float32 array [1,3,T,H,W] or [3,T,H,W], already normalised. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "uniformer.h"
+#include "npy.h"
+
+static char *opt_model, *opt_input, *opt_logits, *opt_device;
+static int opt_top_k = 5, opt_bench = 0;
+static gboolean opt_list;
+
+static GOptionEntry entries[] = {
+  { "model", 'm', 0, G_OPTION_ARG_FILENAME, &opt_model, "Model file (.safetensors)", "FILE" },
+  { "input-npy", 'i', 0, G_OPTION_ARG_FILENAME, &opt_input,
+    "Normalised clip, float32 [1,3,T,H,W] or [3,T,H,W]", "CLIP.npy" },
+  { "logits-npy", 'o', 0, G_OPTION_ARG_FILENAME, &opt_logits, "Write the logits here",
+    "OUT.npy" },
+  { "top-k", 'k', 0, G_OPTION_ARG_INT, &opt_top_k, "Labels to print (default 5)", "K" },
+  { "device", 'd', 0, G_OPTION_ARG_STRING, &opt_device,
+    "Vulkan device: index or name substring (default: best available)", "NAME" },
+  { "bench", 'b', 0, G_OPTION_ARG_INT, &opt_bench,
+    "Run N times and print timings (random clip if no --input-npy)", "N" },
+  { "list-devices", 'l', 0, G_OPTION_ARG_NONE, &opt_list, "List Vulkan devices and exit", NULL },
+  { NULL }
+};
+
+static int
+compare_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+static double
+median (double *v, guint n)
+{
+  qsort (v, n, sizeof (double), compare_double);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static float *
+load_clip (const UfModelInfo *info, GError **error)
+{
+  gsize n = (gsize) 3 * info->frames * info->crop_height * info->crop_width;
+  if (opt_input == NULL) {
+    float *clip = g_new (float, n);
+    GRand *rand = g_rand_new_with_seed (1);
+    for (gsize i = 0; i < n; i++)
+      clip[i] = g_rand_double_range (rand, -2.0, 2.0);
+    g_rand_free (rand);
+    return clip;
+  }
+  NpyArray a;
+  if (!npy_read_f32 (opt_input, &a, error))
+    return NULL;
+  guint skip = a.n_dims == 5 && a.shape[0] == 1 ? 1 : 0;
+  if (a.n_dims - skip != 4 || a.shape[skip] != 3 || a.shape[skip + 1] != info->frames
+      || a.shape[skip + 2] != info->crop_height || a.shape[skip + 3] != info->crop_width) {
+    g_set_error (error, UF_ERROR, UF_ERROR_ARGUMENT, "%s: expected shape [1,3,%u,%u,%u] or "
+        "[3,%u,%u,%u] for this model", opt_input, info->frames, info->crop_height,
+        info->crop_width, info->frames, info->crop_height, info->crop_width);
+    npy_clear (&a);
+    return NULL;
+  }
+  return a.data;
+}
+
+static void
+print_top_k (const UfModelInfo *info, const UfResult *r)
+{
+  guint k = MIN ((guint) MAX (opt_top_k, 0), info->num_classes);
+  gboolean *taken = g_new0 (gboolean, info->num_classes);
+  for (guint i = 0; i < k; i++) {
+    guint best = 0;
+    float best_p = -1.0f;
+    for (guint c = 0; c < info->num_classes; c++)
+      if (!taken[c] && r->probs[c] > best_p) {
+        best = c;
+        best_p = r->probs[c];
+      }
+    taken[best] = TRUE;
+    printf ("%u. %-40s %6.2f%%  (class %u, logit %.4f)\n", i + 1, info->labels[best],
+        100.0 * best_p, best, r->logits[best]);
+  }
+  g_free (taken);
+}
+
+static gboolean
+bench (UfModel *model, UfSession *session, const float *clip, UfResult *r, double first_ms,
+    GError **error)
+{
+  const UfModelInfo *info = uf_model_get_info (model);
+  double *wall = g_new (double, opt_bench);
+  double (*stages)[UF_N_STAGE_TIMES] = g_malloc0_n (opt_bench, sizeof (*stages));
+  gboolean ok = TRUE;
+  for (int i = 0; i < opt_bench && ok; i++) {
+    gint64 t0 = g_get_monotonic_time ();
+    ok = uf_session_run_tensor (session, clip, r, error);
+    wall[i] = (g_get_monotonic_time () - t0) / 1000.0;
+    if (!uf_session_get_stage_times (session, stages[i]))
+      memset (stages[i], 0, sizeof (stages[i]));
+  }
+  if (ok) {
+    double gflop = 2.0 * uf_model_get_macs (model) / 1e9;
+    printf ("model: %s, %u x %u x %u, %.2f GFLOP per clip\n", info->name, info->frames,
+        info->crop_height, info->crop_width, gflop);
+    for (guint s = 0; s < UF_N_STAGE_TIMES; s++) {
+      double *v = g_new (double, opt_bench);
+      for (int i = 0; i < opt_bench; i++)
+        v[i] = stages[i][s];
+      printf ("stage %-7s %9.1f ms (GPU, median)\n", uf_stage_name (s), median (v, opt_bench));
+      g_free (v);
+    }
+    double ms = median (wall, opt_bench);
+    printf ("first_inference_ms=%.1f\n", first_ms);
+    printf ("ms_per_clip=%.1f\n", ms);
+    printf ("first_over_steady=%.2f\n", first_ms / ms);
+    printf ("gflops=%.2f\n", gflop / (ms / 1000.0));
+    printf ("device_memory_mib=%.1f (weights %.1f, session %.1f)\n",
+        (uf_model_get_device_bytes (model) + uf_session_get_device_bytes (session)) / 1048576.0,
+        uf_model_get_device_bytes (model) / 1048576.0,
+        uf_session_get_device_bytes (session) / 1048576.0);
+  }
+  g_free (wall);
+  g_free (stages);
+  return ok;
+}
+
+static gboolean
+run (GError **error)
+{
+  UfDevice *device = uf_device_open (opt_device, error);
+  if (device == NULL)
+    return FALSE;
+  fprintf (stderr, "device: %s (%s)\n", uf_device_get_name (device),
+      uf_device_get_type_name (device));
+  gboolean ok = FALSE;
+  UfModel *model = uf_model_load (device, opt_model, error);
+  UfSession *session = NULL;
+  float *clip = NULL;
+  if (model) {
+    const UfModelInfo *info = uf_model_get_info (model);
+    float *logits = g_new (float, info->num_classes), *probs = g_new (float, info->num_classes);
+    UfResult r = { .logits = logits, .probs = probs };
+    gint64 t0 = g_get_monotonic_time ();
+    ok = (clip = load_clip (info, error)) != NULL
+        && (t0 = g_get_monotonic_time (), session = uf_session_new (model, NULL, error)) != NULL
+        && uf_session_run_tensor (session, clip, &r, error);
+    double first_ms = (g_get_monotonic_time () - t0) / 1000.0;
+    if (ok && opt_bench > 0)
+      ok = bench (model, session, clip, &r, first_ms, error);
+    if (ok)
+      print_top_k (info, &r);
+    if (ok && opt_logits) {
+      gsize shape[1] = { info->num_classes };
+      ok = npy_write_f32 (opt_logits, logits, shape, 1, error);
+    }
+    g_free (logits);
+    g_free (probs);
+  }
+  g_free (clip);
+  uf_session_free (session);
+  uf_model_unref (model);
+  guint messages = uf_device_get_validation_message_count (device);
+  uf_device_unref (device);
+  if (ok && messages > 0) {
+    g_set_error (error, UF_ERROR, UF_ERROR_VULKAN, "the Vulkan validation layer reported %u "
+        "message(s)", messages);
+    ok = FALSE;
+  }
+  return ok;
+}
+
+int
+main (int argc, char **argv)
+{
+  GError *error = NULL;
+  GOptionContext *ctx = g_option_context_new ("- classify a video clip with UniFormer");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
+    fprintf (stderr, "uniformer-classify: %s\n", error->message);
+    return 2;
+  }
+  g_option_context_free (ctx);
+  if (opt_list) {
+    char **list = uf_device_list (&error);
+    for (char **d = list; d && *d; d++)
+      printf ("%s\n", *d);
+    g_strfreev (list);
+  } else if (opt_model == NULL || (opt_input == NULL && opt_bench == 0)) {
+    fprintf (stderr, "uniformer-classify: --model and --input-npy (or --bench N) are needed\n");
+    return 2;
+  } else {
+    run (&error);
+  }
+  if (error) {
+    fprintf (stderr, "uniformer-classify: %s\n", error->message);
+    g_error_free (error);
+    return 1;
+  }
+  return 0;
+}
