@@ -19,6 +19,9 @@ layout(constant_id = 1) const uint HD = 64;
 const uint KB = 8u;
 
 layout(std430, set = 0, binding = BINDING_ARENA) buffer Arena { float act[]; };
+// The same memory seen as vec4: keys and values are read four floats per
+// load (offsets are multiples of 4: the host checks C and HD % 4 == 0).
+layout(std430, set = 0, binding = BINDING_ARENA) readonly buffer Arena4 { vec4 act4[]; };
 
 layout(push_constant) uniform Push {
   uint N, C;
@@ -42,34 +45,44 @@ void main()
   uint kbase0 = p.qkv_off + p.C + head * HD;
   uint vbase0 = p.qkv_off + 2u * p.C + head * HD;
   for (uint j0 = 0u; j0 < p.N; j0 += KB) {
+    // Scores of KB keys at once: each q[d] (spilled on lavapipe) is read
+    // once per block and feeds KB multiply-adds. Keys past N repeat the
+    // last key and are masked after.
+    uint kb[KB], vb[KB];
+    [[unroll]] for (uint jj = 0u; jj < KB; jj++) {
+      uint j = min(j0 + jj, p.N - 1u);
+      kb[jj] = kbase0 + j * stride;
+      vb[jj] = vbase0 + j * stride;
+    }
     float s[KB];
+    [[unroll]] for (uint jj = 0u; jj < KB; jj++)
+      s[jj] = 0.0;
+    [[unroll]] for (uint d = 0u; d < HD; d += 4u) {
+      vec4 qd = vec4(q[d], q[d + 1u], q[d + 2u], q[d + 3u]);
+      [[unroll]] for (uint jj = 0u; jj < KB; jj++)
+        s[jj] += dot(qd, act4[(kb[jj] + d) >> 2]);
+    }
     float bm = -1.0 / 0.0;
     [[unroll]] for (uint jj = 0u; jj < KB; jj++) {
-      uint j = j0 + jj;
-      float dot = -1.0 / 0.0;
-      if (j < p.N) {
-        uint kb = kbase0 + j * stride;
-        dot = 0.0;
-        [[unroll]] for (uint d = 0u; d < HD; d++)
-          dot += q[d] * act[kb + d];
-      }
-      s[jj] = dot;
-      bm = max(bm, dot);
+      if (j0 + jj >= p.N)
+        s[jj] = -1.0 / 0.0;
+      bm = max(bm, s[jj]);
     }
     float mnew = max(m, bm);
     float corr = exp(m - mnew);
     l *= corr;
-    [[unroll]] for (uint d = 0u; d < HD; d++)
-      acc[d] *= corr;
     [[unroll]] for (uint jj = 0u; jj < KB; jj++) {
-      uint j = j0 + jj;
-      if (j >= p.N)
-        break;
-      float pj = exp(s[jj] - mnew);
-      l += pj;
-      uint vb = vbase0 + j * stride;
-      [[unroll]] for (uint d = 0u; d < HD; d++)
-        acc[d] += pj * act[vb + d];
+      s[jj] = exp(s[jj] - mnew);
+      l += s[jj];
+    }
+    [[unroll]] for (uint d = 0u; d < HD; d += 4u) {
+      vec4 a = vec4(acc[d], acc[d + 1u], acc[d + 2u], acc[d + 3u]) * corr;
+      [[unroll]] for (uint jj = 0u; jj < KB; jj++)
+        a += s[jj] * act4[(vb[jj] + d) >> 2];
+      acc[d] = a.x;
+      acc[d + 1u] = a.y;
+      acc[d + 2u] = a.z;
+      acc[d + 3u] = a.w;
     }
     m = mnew;
   }

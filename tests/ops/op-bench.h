@@ -18,6 +18,8 @@ typedef struct {
   guint8 *staging; gsize n_staging;
   /* device results after uf_op_bench_run */
   float *gpu_arena, *gpu_ring;
+  guint repeats;              /* device runs (benchmarks); the last is timed */
+  double last_ms;
 } UfOpBench;
 
 typedef void (*UfOpRecordFunc) (UfRecorder *rec, gconstpointer args);
@@ -27,7 +29,8 @@ typedef void (*UfOpReferenceFunc) (gconstpointer args, const UfHostBuffers *h);
 void uf_op_bench_init (UfOpBench *b, UfDevice *dev, guint32 seed, gsize n_arena, gsize n_weights,
     gsize n_weights16, gsize n_ring, gsize n_control, gsize n_staging, float scale);
 void uf_op_bench_clear (UfOpBench *b);
-/* Records the op, runs it on the device, then runs the reference on the host. */
+/* Records the op, runs it on the device, then runs the reference (if not
+ * NULL) on the host. */
 void uf_op_bench_run (UfOpBench *b, UfOpRecordFunc record, UfOpReferenceFunc reference,
     gconstpointer args);
 /* Max |gpu - ref| / max(|ref|, floor) over [off, off+n) of the arena or ring. */

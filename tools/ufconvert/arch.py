@@ -1,0 +1,150 @@
+"""The UniFormer (base family, S/B) architecture: inference from a state_dict and checks.
+
+Everything but head_dim follows from key names and shapes (spec §2): depths
+from the blocks{s}.{i} indices, dims from the patch embeddings, mlp_ratio
+from the first MLP, num_classes from the head. head_dim changes no shape, so
+it is an option (64 for every released model).
+"""
+
+import collections
+import dataclasses
+import re
+
+import numpy as np
+
+from .errors import ConvertError
+
+# Keys that only other UniFormer variants have, with what to tell the user.
+_LIGHT = re.compile(r"^(cls_token|cls_upsample\.|norm_cls\.|head_cls\.|patch_embed1\.proj\.\d"
+                    r"|blocks\d\.\d+\.gamma_)")
+_SPLIT = re.compile(r"^blocks\d\.\d+\.t_(norm|attn)\.")
+_BLOCK = re.compile(r"^blocks([1-4])\.(\d+)\.")
+
+
+@dataclasses.dataclass(frozen=True)
+class Arch:
+    depths: tuple
+    dims: tuple
+    mlp_ratio: int
+    num_classes: int
+    head_dim: int = 64
+
+
+def _shape(state, key, ndim):
+    if key not in state:
+        raise ConvertError(f"missing key {key!r}")
+    shape = state[key].shape
+    if len(shape) != ndim:
+        raise ConvertError(f"key {key!r} has shape {list(shape)}, expected {ndim} dimensions")
+    return shape
+
+
+def reject_variants(state):
+    """Refuses the light (XXS/XS), SplitSABlock and std variants, naming the tell-tale key."""
+    for key in state:
+        if _LIGHT.match(key):
+            raise ConvertError(f"this is a light UniFormer (XXS/XS) checkpoint (key {key!r}); "
+                               "only the base family (UniFormer-S/B) is supported")
+        if _SPLIT.match(key):
+            raise ConvertError(f"this checkpoint uses SplitSABlock (UNIFORMER.SPLIT, key "
+                               f"{key!r}), which is not supported")
+    for s in (2, 3, 4):
+        shape = state.get(f"patch_embed{s}.proj.weight", np.empty(0)).shape
+        if len(shape) == 5 and shape[2] == 3:
+            raise ConvertError(f"this checkpoint uses the 'std' patch embedding (UNIFORMER.STD, "
+                               f"patch_embed{s}.proj.weight is {list(shape)}), "
+                               "which is not supported")
+
+
+def infer(state, head_dim=64):
+    """The Arch of a state_dict (names as in spec §2); ConvertError if it is not one."""
+    reject_variants(state)
+    dims = tuple(_shape(state, f"patch_embed{s}.proj.weight", 5)[0] for s in (1, 2, 3, 4))
+    blocks = [set() for _ in range(4)]
+    for key in state:
+        m = _BLOCK.match(key)
+        if m:
+            blocks[int(m.group(1)) - 1].add(int(m.group(2)))
+    depths = tuple(len(b) for b in blocks)
+    for s, depth in enumerate(depths, 1):
+        if depth == 0:
+            raise ConvertError(f"stage {s} has no blocks (no blocks{s}.* keys)")
+    hidden = _shape(state, "blocks1.0.mlp.fc1.weight", 5)[0]
+    if hidden % dims[0]:
+        raise ConvertError(f"blocks1.0.mlp.fc1.weight has {hidden} rows, not a whole "
+                           f"multiple of the stage dim {dims[0]} (mlp_ratio must be an integer)")
+    num_classes = _shape(state, "head.weight", 2)[0]
+    if head_dim < 1 or dims[2] % head_dim or dims[3] % head_dim:
+        raise ConvertError(f"head_dim {head_dim} does not divide the stage 3-4 dims "
+                           f"{dims[2]} and {dims[3]}; set the right one with --head-dim")
+    if num_classes < 1:
+        raise ConvertError("head.weight has no rows (num_classes 0)")
+    return Arch(depths, dims, hidden // dims[0], num_classes, head_dim)
+
+
+def expected_shapes(arch):
+    """OrderedDict key -> shape of the model file's tensors (docs/model-format.md)."""
+    out = collections.OrderedDict()
+    d = arch.dims
+    for s in range(1, 5):
+        c, h = d[s - 1], d[s - 1] * arch.mlp_ratio
+        out[f"patch_embed{s}.proj.weight"] = (c, 3, 3, 4, 4) if s == 1 else (c, d[s - 2], 1, 2, 2)
+        for name in ("proj.bias", "norm.weight", "norm.bias"):
+            out[f"patch_embed{s}.{name}"] = (c,)
+        for i in range(arch.depths[s - 1]):
+            b = f"blocks{s}.{i}."
+            out[b + "pos_embed.weight"] = (c, 1, 3, 3, 3)
+            out[b + "pos_embed.bias"] = (c,)
+            if s <= 2:  # CBlock: BatchNorm, 1x1x1 convs, depthwise 5x5x5 "attn"
+                for norm in ("norm1", "norm2"):
+                    for p in ("weight", "bias", "running_mean", "running_var"):
+                        out[f"{b}{norm}.{p}"] = (c,)
+                for conv, shape in (("conv1", (c, c, 1, 1, 1)), ("conv2", (c, c, 1, 1, 1)),
+                                    ("attn", (c, 1, 5, 5, 5)), ("mlp.fc1", (h, c, 1, 1, 1)),
+                                    ("mlp.fc2", (c, h, 1, 1, 1))):
+                    out[f"{b}{conv}.weight"] = shape
+                    out[f"{b}{conv}.bias"] = shape[:1]
+            else:  # SABlock: LayerNorm, Linear layers
+                for norm in ("norm1", "norm2"):
+                    out[f"{b}{norm}.weight"] = out[f"{b}{norm}.bias"] = (c,)
+                for lin, shape in (("attn.qkv", (3 * c, c)), ("attn.proj", (c, c)),
+                                   ("mlp.fc1", (h, c)), ("mlp.fc2", (c, h))):
+                    out[f"{b}{lin}.weight"] = shape
+                    out[f"{b}{lin}.bias"] = shape[:1]
+    for p in ("weight", "bias", "running_mean", "running_var"):
+        out[f"norm.{p}"] = (d[3],)
+    out["head.weight"] = (arch.num_classes, d[3])
+    out["head.bias"] = (arch.num_classes,)
+    return out
+
+
+def is_dropped(key):
+    """BatchNorm's step counter: the one state_dict entry the model file leaves out."""
+    return key.rsplit(".", 1)[-1] == "num_batches_tracked"
+
+
+def check(state, arch):
+    """Checks keys and shapes against arch; returns the kept keys in the state's order.
+
+    Every expected key must be present with its shape and a floating-point
+    dtype, and every key must be expected (num_batches_tracked excepted).
+    """
+    expected = expected_shapes(arch)
+    missing = [k for k in expected if k not in state]
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise ConvertError(f"missing key {missing[0]!r}{more}")
+    kept = []
+    for key, value in state.items():
+        if is_dropped(key):
+            continue
+        if key not in expected:
+            raise ConvertError(f"unexpected key {key!r}: not part of a UniFormer state_dict "
+                               f"with depths {','.join(map(str, arch.depths))}")
+        if tuple(value.shape) != expected[key]:
+            raise ConvertError(f"key {key!r} has shape {list(value.shape)}, expected "
+                               f"{list(expected[key])}")
+        if value.dtype.kind != "f":
+            raise ConvertError(f"key {key!r} has dtype {value.dtype}, expected floating point")
+        kept.append(key)
+    return kept

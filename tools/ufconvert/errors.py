@@ -1,0 +1,9 @@
+"""The exception every kind of bad input is reported with."""
+
+
+class ConvertError(ValueError):
+    """A problem with the input or the options, described in one line.
+
+    The command line prints the message and exits with status 1, so messages
+    must make sense on their own (name the file, key or option at fault).
+    """
