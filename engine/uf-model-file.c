@@ -223,7 +223,8 @@ check_tiling (UfModelFile *file, Range *ranges, guint n, guint64 data_size, GErr
   guint64 pos = 0;
   const Range *prev = NULL;
 
-  qsort (ranges, n, sizeof (Range), compare_ranges);
+  if (n > 1)                    /* ranges is NULL when n is 0 */
+    qsort (ranges, n, sizeof (Range), compare_ranges);
   for (guint i = 0; i < n; i++) {
     const Range *r = &ranges[i];
     if (r->begin < pos) {

@@ -1,17 +1,58 @@
 /* uf-tuning.c: the table of work shapes by device type. lavapipe runs one
  * workgroup as one thread-pool task with X vectorised 8 lanes wide, so it
  * wants local_size_x a multiple of 8 and large register tiles; GPUs want
- * more lanes per workgroup. */
+ * more lanes per workgroup.
+ *
+ * UF_TUNING="gemm_lx=16,gemm_tm=4" overrides entries, for measuring. */
+#include <stdlib.h>
+#include <string.h>
 #include "uf-tuning.h"
 
 static const UfTuning tuning_table[] = {
-  /* name        gemm_lx tm  dw  rows attn pre */
-  { "cpu",          8,    8, 16,  8,   8,   8 },
-  { "gpu",         64,    4, 64, 64,  64,  64 },
+  /* name  gemm_lx gemm_tm dwconv_lx rows_lx attention_lx attention_ql preprocess_lx dwconv_wo */
+  { "cpu",      8,      8,      16,       8,       8,           8,           8,          4 },
+  { "gpu",     64,      4,      64,      64,      64,           2,          64,          4 },
 };
+
+static const struct {
+  const char *key;
+  gsize offset;
+} tuning_keys[] = {
+  { "gemm_lx", G_STRUCT_OFFSET (UfTuning, gemm_lx) },
+  { "gemm_tm", G_STRUCT_OFFSET (UfTuning, gemm_tm) },
+  { "dwconv_lx", G_STRUCT_OFFSET (UfTuning, dwconv_lx) },
+  { "rows_lx", G_STRUCT_OFFSET (UfTuning, rows_lx) },
+  { "attention_lx", G_STRUCT_OFFSET (UfTuning, attention_lx) },
+  { "preprocess_lx", G_STRUCT_OFFSET (UfTuning, preprocess_lx) },
+  { "attention_ql", G_STRUCT_OFFSET (UfTuning, attention_ql) },
+  { "dwconv_wo", G_STRUCT_OFFSET (UfTuning, dwconv_wo) },
+};
+
+static UfTuning overridden[G_N_ELEMENTS (tuning_table)];
+
+static const UfTuning *
+apply_overrides (guint row)
+{
+  const char *env = g_getenv ("UF_TUNING");
+  if (env == NULL || *env == '\0')
+    return &tuning_table[row];
+  overridden[row] = tuning_table[row];
+  char **items = g_strsplit (env, ",", -1);
+  for (char **it = items; *it; it++) {
+    char **kv = g_strsplit (*it, "=", 2);
+    for (guint k = 0; kv[0] && kv[1] && k < G_N_ELEMENTS (tuning_keys); k++) {
+      guint v = strtoul (kv[1], NULL, 10);
+      if (strcmp (kv[0], tuning_keys[k].key) == 0 && v > 0 && v <= 1024)
+        G_STRUCT_MEMBER (guint, &overridden[row], tuning_keys[k].offset) = v;
+    }
+    g_strfreev (kv);
+  }
+  g_strfreev (items);
+  return &overridden[row];
+}
 
 const UfTuning *
 uf_tuning_for_device (const VkPhysicalDeviceProperties *props)
 {
-  return props->deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? &tuning_table[0] : &tuning_table[1];
+  return apply_overrides (props->deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? 0 : 1);
 }

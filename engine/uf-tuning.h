@@ -9,8 +9,10 @@ typedef struct {
   guint gemm_lx, gemm_tm;     /* gemm.comp: lanes per workgroup, rows per invocation */
   guint dwconv_lx;            /* dwconv.comp: lanes (channels) per workgroup */
   guint rows_lx;              /* layernorm/meanpool/patchify: lanes per workgroup */
-  guint attention_lx;         /* attention.comp: queries per workgroup */
+  guint attention_lx;         /* attention.comp: lanes per workgroup */
+  guint attention_ql;         /* attention.comp: queries per invocation */
   guint preprocess_lx;        /* preprocess.comp: pixels per workgroup row */
+  guint dwconv_wo;            /* dwconv.comp: outputs along W per invocation */
 } UfTuning;
 
 const UfTuning *uf_tuning_for_device (const VkPhysicalDeviceProperties *props);

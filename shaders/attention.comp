@@ -4,10 +4,11 @@
 // score matrix never exists. qkv is [N][3C] (q | k | v, head-major inside
 // each), the output [N][C] in the same head-major order.
 //
-// One invocation per (query, head); lanes run along queries, so every lane
-// reads the same key and value (a broadcast load on lavapipe).
+// Each invocation handles QL queries of one head; lanes run along queries,
+// so every lane reads the same key and value (a broadcast load on
+// lavapipe), and each such load feeds QL queries.
 //
-// The inner loops are unrolled ([[unroll]]; HD and KB are constants):
+// The inner loops are unrolled ([[unroll]]; HD, KB and QL are constants):
 // lavapipe stops any invocation after 65535 loop iterations in all (its
 // infinite-loop guard), so only the key-block loop may remain a loop.
 #extension GL_GOOGLE_include_directive : require
@@ -17,6 +18,7 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint HD = 64;
 const uint KB = 8u;
+layout(constant_id = 2) const uint QL = 8;
 
 layout(std430, set = 0, binding = BINDING_ARENA) buffer Arena { float act[]; };
 // The same memory seen as vec4: keys and values are read four floats per
@@ -31,65 +33,82 @@ layout(push_constant) uniform Push {
 
 void main()
 {
-  uint i = gl_GlobalInvocationID.x;
   uint head = gl_WorkGroupID.y;
-  uint qi = min(i, p.N - 1u);
   uint stride = 3u * p.C;
-  float q[HD], acc[HD];
-  uint qbase = p.qkv_off + qi * stride + head * HD;
-  [[unroll]] for (uint d = 0u; d < HD; d++) {
-    q[d] = act[qbase + d] * p.scale;
-    acc[d] = 0.0;
+  uint first = gl_WorkGroupID.x * gl_WorkGroupSize.x * QL + gl_LocalInvocationID.x;
+  vec4 q[QL][HD / 4u], acc[QL][HD / 4u];
+  float m[QL], l[QL];
+  [[unroll]] for (uint r = 0u; r < QL; r++) {
+    uint qi = min(first + r * gl_WorkGroupSize.x, p.N - 1u);
+    uint qbase = p.qkv_off + qi * stride + head * HD;
+    [[unroll]] for (uint d = 0u; d < HD / 4u; d++) {
+      q[r][d] = act4[(qbase >> 2) + d] * p.scale;
+      acc[r][d] = vec4(0.0);
+    }
+    m[r] = -1.0 / 0.0;
+    l[r] = 0.0;
   }
-  float m = -1.0 / 0.0, l = 0.0;
   uint kbase0 = p.qkv_off + p.C + head * HD;
   uint vbase0 = p.qkv_off + 2u * p.C + head * HD;
   for (uint j0 = 0u; j0 < p.N; j0 += KB) {
-    // Scores of KB keys at once: each q[d] (spilled on lavapipe) is read
-    // once per block and feeds KB multiply-adds. Keys past N repeat the
-    // last key and are masked after.
+    // Keys past N repeat the last key and are masked below.
     uint kb[KB], vb[KB];
     [[unroll]] for (uint jj = 0u; jj < KB; jj++) {
       uint j = min(j0 + jj, p.N - 1u);
-      kb[jj] = kbase0 + j * stride;
-      vb[jj] = vbase0 + j * stride;
+      kb[jj] = (kbase0 + j * stride) >> 2;
+      vb[jj] = (vbase0 + j * stride) >> 2;
     }
-    float s[KB];
-    [[unroll]] for (uint jj = 0u; jj < KB; jj++)
-      s[jj] = 0.0;
-    [[unroll]] for (uint d = 0u; d < HD; d += 4u) {
-      vec4 qd = vec4(q[d], q[d + 1u], q[d + 2u], q[d + 3u]);
+    float s[QL][KB];
+    [[unroll]] for (uint r = 0u; r < QL; r++)
       [[unroll]] for (uint jj = 0u; jj < KB; jj++)
-        s[jj] += dot(qd, act4[(kb[jj] + d) >> 2]);
+        s[r][jj] = 0.0;
+    [[unroll]] for (uint d = 0u; d < HD / 4u; d++)
+      [[unroll]] for (uint jj = 0u; jj < KB; jj++) {
+        vec4 k = act4[kb[jj] + d];
+        [[unroll]] for (uint r = 0u; r < QL; r++)
+          s[r][jj] += dot(q[r][d], k);
+      }
+    float corr[QL];
+    [[unroll]] for (uint r = 0u; r < QL; r++) {
+      float bm = -1.0 / 0.0;
+      [[unroll]] for (uint jj = 0u; jj < KB; jj++) {
+        if (j0 + jj >= p.N)
+          s[r][jj] = -1.0 / 0.0;
+        bm = max(bm, s[r][jj]);
+      }
+      float mnew = max(m[r], bm);
+      corr[r] = exp(m[r] - mnew);
+      l[r] *= corr[r];
+      [[unroll]] for (uint jj = 0u; jj < KB; jj++) {
+        s[r][jj] = exp(s[r][jj] - mnew);
+        l[r] += s[r][jj];
+      }
+      m[r] = mnew;
     }
-    float bm = -1.0 / 0.0;
-    [[unroll]] for (uint jj = 0u; jj < KB; jj++) {
-      if (j0 + jj >= p.N)
-        s[jj] = -1.0 / 0.0;
-      bm = max(bm, s[jj]);
+    [[unroll]] for (uint d = 0u; d < HD / 4u; d++) {
+      vec4 a[QL];
+      [[unroll]] for (uint r = 0u; r < QL; r++)
+        a[r] = acc[r][d] * corr[r];
+      [[unroll]] for (uint jj = 0u; jj < KB; jj++) {
+        vec4 v = act4[vb[jj] + d];
+        [[unroll]] for (uint r = 0u; r < QL; r++)
+          a[r] += s[r][jj] * v;
+      }
+      [[unroll]] for (uint r = 0u; r < QL; r++)
+        acc[r][d] = a[r];
     }
-    float mnew = max(m, bm);
-    float corr = exp(m - mnew);
-    l *= corr;
-    [[unroll]] for (uint jj = 0u; jj < KB; jj++) {
-      s[jj] = exp(s[jj] - mnew);
-      l += s[jj];
-    }
-    [[unroll]] for (uint d = 0u; d < HD; d += 4u) {
-      vec4 a = vec4(acc[d], acc[d + 1u], acc[d + 2u], acc[d + 3u]) * corr;
-      [[unroll]] for (uint jj = 0u; jj < KB; jj++)
-        a += s[jj] * act4[(vb[jj] + d) >> 2];
-      acc[d] = a.x;
-      acc[d + 1u] = a.y;
-      acc[d + 2u] = a.z;
-      acc[d + 3u] = a.w;
-    }
-    m = mnew;
   }
-  if (i >= p.N)
-    return;
-  float inv = 1.0 / l;
-  uint obase = p.out_off + i * p.C + head * HD;
-  [[unroll]] for (uint d = 0u; d < HD; d++)
-    act[obase + d] = acc[d] * inv;
+  [[unroll]] for (uint r = 0u; r < QL; r++) {
+    uint i = first + r * gl_WorkGroupSize.x;
+    if (i >= p.N)
+      break;
+    float inv = 1.0 / l[r];
+    uint obase = p.out_off + i * p.C + head * HD;
+    [[unroll]] for (uint d = 0u; d < HD / 4u; d++) {
+      act[obase + 4u * d] = acc[r][d].x * inv;
+      act[obase + 4u * d + 1u] = acc[r][d].y * inv;
+      act[obase + 4u * d + 2u] = acc[r][d].z * inv;
+      act[obase + 4u * d + 3u] = acc[r][d].w * inv;
+    }
+  }
 }

@@ -12,7 +12,7 @@
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint KS = 3;
-const uint WO = 4u;
+layout(constant_id = 2) const uint WO = 4;
 
 layout(std430, set = 0, binding = BINDING_ARENA) buffer Arena { float act[]; };
 layout(std430, set = 0, binding = BINDING_WEIGHTS) readonly buffer Weights { float w[]; };

@@ -6,11 +6,13 @@
 void
 uf_op_attention_record (UfRecorder *rec, const UfAttentionArgs *a)
 {
-  guint32 spec[2] = { rec->tuning->attention_lx, a->head_dim };
+  /* the shader reads q, k and v as vec4 */
+  g_assert (a->head_dim % 4 == 0 && a->C % 4 == 0 && a->qkv_off % 4 == 0);
+  guint32 spec[3] = { rec->tuning->attention_lx, a->head_dim, rec->tuning->attention_ql };
   guint32 push[5] = { a->N, a->C, a->qkv_off, a->out_off };
   memcpy (&push[4], &a->scale, sizeof (float));
-  uf_rec_dispatch (rec, UF_SHADER_ATTENTION, spec, 2, push, sizeof (push),
-      uf_div_up (a->N, spec[0]), a->C / a->head_dim, 1);
+  uf_rec_dispatch (rec, UF_SHADER_ATTENTION, spec, 3, push, sizeof (push),
+      uf_div_up (a->N, spec[0] * spec[2]), a->C / a->head_dim, 1);
 }
 
 void

@@ -1,16 +1,14 @@
 /* dwconv.c: depthwise 3-D convolutions, DPE and local MHRA (shaders/dwconv.comp). */
 #include "uf-ops.h"
 
-#define DWCONV_OUTPUTS_PER_INVOCATION 4   /* WO in the shader */
-
 void
 uf_op_dwconv_record (UfRecorder *rec, const UfDwconvArgs *a)
 {
-  guint32 spec[2] = { rec->tuning->dwconv_lx, a->ks };
+  guint32 spec[3] = { rec->tuning->dwconv_lx, a->ks, rec->tuning->dwconv_wo };
   guint32 push[9] = { a->T, a->H, a->W, a->C, a->in_off, a->out_off, a->w_off, a->bias_off,
     a->residual };
-  uf_rec_dispatch (rec, UF_SHADER_DWCONV, spec, 2, push, sizeof (push),
-      uf_div_up (a->C, spec[0]), uf_div_up (a->W, DWCONV_OUTPUTS_PER_INVOCATION), a->T * a->H);
+  uf_rec_dispatch (rec, UF_SHADER_DWCONV, spec, 3, push, sizeof (push),
+      uf_div_up (a->C, spec[0]), uf_div_up (a->W, spec[2]), a->T * a->H);
 }
 
 void
