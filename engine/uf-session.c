@@ -29,7 +29,9 @@ struct _UfSession {
   UfResizeMode resize_mode;
   guint ring_slots;           /* user slots; T more after them for run_tensor */
   guint32 slot_floats;
-  UfBuffer arena, ring, control, results, staging;
+  UfBuffer arena, ring, control, results;
+  UfBuffer staging;           /* grows with the frame size; only the upload set binds it */
+  UfBuffer no_staging;        /* what the forward pass's set binds instead */
 
   GMutex run_lock;
   UfSubmitter run;
@@ -67,14 +69,14 @@ submitter_init (UfSession *ss, UfSubmitter *sub, GError **error)
 }
 
 static gboolean
-submitter_bind (UfSession *ss, UfSubmitter *sub, GError **error)
+submitter_bind (UfSession *ss, UfSubmitter *sub, UfBuffer *staging, GError **error)
 {
   UfBuffer *buffers[UF_N_BINDINGS] = {
     [UF_BINDING_ARENA] = &ss->arena,
     [UF_BINDING_WEIGHTS] = &ss->model->weights,
     [UF_BINDING_WEIGHTS16] = &ss->model->weights16,
     [UF_BINDING_RING] = &ss->ring,
-    [UF_BINDING_STAGING] = &ss->staging,
+    [UF_BINDING_STAGING] = staging,
     [UF_BINDING_CONTROL] = &ss->control,
   };
   if (sub->dpool)
@@ -167,6 +169,16 @@ uf_session_new (UfModel *model, const UfSessionConfig *config, GError **error)
   uf_network_plan (info, &ss->plan);
   ss->slot_floats = 3 * info->crop_height * info->crop_width;
   gsize ring_bytes = (gsize) (ss->ring_slots + info->frames) * ss->slot_floats * sizeof (float);
+  gsize limit = ss->dev->props.limits.maxStorageBufferRange;
+  if (ss->plan.arena_floats * sizeof (float) > limit || ring_bytes > limit) {
+    g_set_error (error, UF_ERROR, UF_ERROR_OUT_OF_MEMORY, "a session of %u frames at %ux%u "
+        "with %u ring slots needs %.0f MiB buffers, more than this device's largest storage "
+        "buffer (%.0f MiB)", info->frames, info->crop_height, info->crop_width,
+        ss->ring_slots, MAX (ss->plan.arena_floats * sizeof (float), ring_bytes) / 1048576.0,
+        limit / 1048576.0);
+    uf_session_free (ss);
+    return NULL;
+  }
   gboolean ok = uf_buffer_create (ss->dev, ss->plan.arena_floats * sizeof (float), FALSE,
       &ss->arena, error)
       && uf_buffer_create (ss->dev, ring_bytes, FALSE, &ss->ring, error)
@@ -174,8 +186,11 @@ uf_session_new (UfModel *model, const UfSessionConfig *config, GError **error)
       && uf_buffer_create (ss->dev, info->num_classes * sizeof (float), TRUE, &ss->results,
           error)
       && uf_buffer_create (ss->dev, 16, TRUE, &ss->staging, error)
-      && submitter_init (ss, &ss->run, error) && submitter_bind (ss, &ss->run, error)
-      && submitter_init (ss, &ss->upload, error) && submitter_bind (ss, &ss->upload, error)
+      && uf_buffer_create (ss->dev, 16, TRUE, &ss->no_staging, error)
+      && submitter_init (ss, &ss->run, error)
+      && submitter_bind (ss, &ss->run, &ss->no_staging, error)
+      && submitter_init (ss, &ss->upload, error)
+      && submitter_bind (ss, &ss->upload, &ss->staging, error)
       && create_queries (ss, error) && record_forward (ss, error);
   if (!ok) {
     uf_session_free (ss);
@@ -211,6 +226,7 @@ uf_session_free (UfSession *ss)
   uf_buffer_destroy (ss->dev, &ss->control);
   uf_buffer_destroy (ss->dev, &ss->results);
   uf_buffer_destroy (ss->dev, &ss->staging);
+  uf_buffer_destroy (ss->dev, &ss->no_staging);
   g_mutex_clear (&ss->run_lock);
   g_mutex_clear (&ss->upload_lock);
   uf_model_unref (ss->model);
@@ -227,7 +243,7 @@ gsize
 uf_session_get_device_bytes (UfSession *ss)
 {
   return ss->arena.size + ss->ring.size + ss->control.size + ss->results.size
-      + ss->staging.size;
+      + ss->staging.size + ss->no_staging.size;
 }
 
 static void
@@ -406,7 +422,7 @@ ensure_staging (UfSession *ss, gsize bytes, GError **error)
     return TRUE;
   uf_buffer_destroy (ss->dev, &ss->staging);
   return uf_buffer_create (ss->dev, bytes, TRUE, &ss->staging, error)
-      && submitter_bind (ss, &ss->upload, error);
+      && submitter_bind (ss, &ss->upload, &ss->staging, error);
 }
 
 gboolean

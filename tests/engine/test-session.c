@@ -1,0 +1,215 @@
+/* test-session.c: the public engine API end to end on a tiny model: frames
+ * uploaded through the ring give the same logits as the same pixels given as
+ * a tensor; windows are read in slot order; two sessions run at once from
+ * two threads; bad arguments give errors, not crashes. */
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include "uniformer.h"
+#include "model-writer.h"
+
+static UfDevice *device;
+static UfModel *model;
+static char *model_path;
+
+#define N_CLASSES 5
+
+static void
+run_slots (UfSession *ss, const guint *slots, float *logits)
+{
+  GError *error = NULL;
+  UfResult r = { .logits = logits };
+  g_assert_true (uf_session_run (ss, slots, uf_model_get_info (model)->frames, &r, &error));
+  g_assert_no_error (error);
+}
+
+static void
+assert_close (const float *a, const float *b, guint n, double bound)
+{
+  double max_ref = 1e-6, max_diff = 0.0;
+  for (guint i = 0; i < n; i++) {
+    g_assert_true (isfinite (a[i]) && isfinite (b[i]));
+    max_ref = MAX (max_ref, fabs (b[i]));
+    max_diff = MAX (max_diff, fabs (a[i] - b[i]));
+  }
+  g_test_message ("relative difference %.3g (bound %.1g)", max_diff / max_ref, bound);
+  g_assert_cmpfloat (max_diff / max_ref, <=, bound);
+}
+
+/* Frame t of the window has colour (r, g, b) = colour_of (t). */
+static void
+colour_of (guint t, guint8 rgb[3])
+{
+  rgb[0] = 40 + 25 * t;
+  rgb[1] = 200 - 17 * t;
+  rgb[2] = (90 * t) % 256;
+}
+
+static void
+upload_solid (UfSession *ss, guint slot, const guint8 rgb[3], guint width, guint height)
+{
+  gsize stride = width * 4 + 12;
+  guint8 *pixels = g_malloc0 (stride * height);
+  for (guint y = 0; y < height; y++)
+    for (guint x = 0; x < width; x++)
+      memcpy (pixels + y * stride + x * 4, rgb, 3);
+  UfFrame f = { UF_PIXEL_FORMAT_RGBA, width, height, { pixels }, { stride } };
+  GError *error = NULL;
+  g_assert_true (uf_session_upload_frame (ss, slot, &f, &error));
+  g_assert_no_error (error);
+  g_free (pixels);
+}
+
+/* The tensor [3][T][H][W] the same solid frames normalise to. */
+static float *
+solid_tensor (const guint *order)
+{
+  const UfModelInfo *info = uf_model_get_info (model);
+  gsize plane = (gsize) info->crop_height * info->crop_width;
+  float *t = g_new (float, 3 * info->frames * plane);
+  for (guint f = 0; f < info->frames; f++) {
+    guint8 rgb[3];
+    colour_of (order[f], rgb);
+    for (guint c = 0; c < 3; c++)
+      for (gsize i = 0; i < plane; i++)
+        t[((gsize) c * info->frames + f) * plane + i] =
+            (rgb[c] / 255.0f - info->mean[c]) / info->std[c];
+  }
+  return t;
+}
+
+static void
+test_frames_match_tensor (void)
+{
+  const UfModelInfo *info = uf_model_get_info (model);
+  GError *error = NULL;
+  UfSession *ss = uf_session_new (model, NULL, &error);
+  g_assert_no_error (error);
+  guint T = info->frames, *slots = g_new (guint, T), *order = g_new (guint, T);
+  for (guint t = 0; t < uf_session_get_ring_slots (ss); t++) {
+    guint8 rgb[3];
+    colour_of (t % T, rgb);
+    upload_solid (ss, t, rgb, 97 + t, 51);      /* sizes that need resizing and cropping */
+  }
+  /* A window that wraps around the ring: frame t sits in slot (t + 3) % T. */
+  for (guint t = 0; t < T; t++) {
+    slots[t] = (t + 3) % T;
+    order[t] = (t + 3) % T;
+  }
+  float frames_logits[N_CLASSES], tensor_logits[N_CLASSES];
+  run_slots (ss, slots, frames_logits);
+  float *tensor = solid_tensor (order);
+  UfResult r = { .logits = tensor_logits };
+  g_assert_true (uf_session_run_tensor (ss, tensor, &r, &error));
+  assert_close (frames_logits, tensor_logits, N_CLASSES, 1e-4);
+  g_free (tensor);
+  g_free (slots);
+  g_free (order);
+  uf_session_free (ss);
+}
+
+typedef struct {
+  UfSession *session;
+  float logits[N_CLASSES];
+} ThreadRun;
+
+static gpointer
+run_in_thread (gpointer data)
+{
+  ThreadRun *run = data;
+  const UfModelInfo *info = uf_model_get_info (model);
+  guint *slots = g_new (guint, info->frames);
+  for (guint t = 0; t < info->frames; t++)
+    slots[t] = t;
+  for (int i = 0; i < 3; i++)
+    run_slots (run->session, slots, run->logits);
+  g_free (slots);
+  return NULL;
+}
+
+static void
+test_two_sessions_two_threads (void)
+{
+  const UfModelInfo *info = uf_model_get_info (model);
+  GError *error = NULL;
+  ThreadRun runs[2];
+  for (int s = 0; s < 2; s++) {
+    runs[s].session = uf_session_new (model, NULL, &error);
+    g_assert_no_error (error);
+    for (guint t = 0; t < info->frames; t++) {
+      guint8 rgb[3];
+      colour_of (t, rgb);
+      upload_solid (runs[s].session, t, rgb, 64, 64);
+    }
+  }
+  GThread *a = g_thread_new ("run-a", run_in_thread, &runs[0]);
+  GThread *b = g_thread_new ("run-b", run_in_thread, &runs[1]);
+  g_thread_join (a);
+  g_thread_join (b);
+  assert_close (runs[0].logits, runs[1].logits, N_CLASSES, 0.0);
+  uf_session_free (runs[0].session);
+  uf_session_free (runs[1].session);
+}
+
+static void
+test_errors (void)
+{
+  GError *error = NULL;
+  UfSession *ss = uf_session_new (model, NULL, &error);
+  guint slots[64] = { 0 };
+  float logits[N_CLASSES];
+  UfResult r = { .logits = logits };
+  guint T = uf_model_get_info (model)->frames;
+  g_assert_false (uf_session_run (ss, slots, T - 1, &r, &error));
+  g_assert_error (error, UF_ERROR, UF_ERROR_ARGUMENT);
+  g_clear_error (&error);
+  slots[2] = 999;
+  g_assert_false (uf_session_run (ss, slots, T, &r, &error));
+  g_assert_error (error, UF_ERROR, UF_ERROR_ARGUMENT);
+  g_clear_error (&error);
+  UfFrame f = { UF_PIXEL_FORMAT_NV12, 64, 64, { (const guint8 *) "x" }, { 64 } };
+  g_assert_false (uf_session_upload_frame (ss, 0, &f, &error));     /* no UV plane */
+  g_assert_error (error, UF_ERROR, UF_ERROR_ARGUMENT);
+  g_clear_error (&error);
+  uf_session_free (ss);
+
+  g_assert_null (uf_device_open ("no-such-vulkan-device", &error));
+  g_assert_error (error, UF_ERROR, UF_ERROR_NO_DEVICE);
+  g_assert_nonnull (strstr (error->message, "no-such-vulkan-device"));
+  g_clear_error (&error);
+  g_assert_null (uf_model_load (device, "/nonexistent/model.safetensors", &error));
+  g_assert_nonnull (strstr (error->message, "/nonexistent/model.safetensors"));
+  g_clear_error (&error);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  GError *error = NULL;
+  device = uf_device_open (NULL, &error);
+  g_assert_no_error (error);
+  MwModel *mw = mw_model_new_tiny (UF_DTYPE_F32, 11);
+  int fd = g_file_open_tmp ("uf-session-XXXXXX.safetensors", &model_path, &error);
+  g_assert_no_error (error);
+  close (fd);
+  g_assert_true (mw_model_write (mw, model_path, &error));
+  mw_model_free (mw);
+  model = uf_model_load (device, model_path, &error);
+  g_assert_no_error (error);
+  g_test_add_func ("/session/frames-match-tensor", test_frames_match_tensor);
+  g_test_add_func ("/session/two-sessions-two-threads", test_two_sessions_two_threads);
+  g_test_add_func ("/session/errors", test_errors);
+  int status = g_test_run ();
+  uf_model_unref (model);
+  g_unlink (model_path);
+  g_free (model_path);
+  guint messages = uf_device_get_validation_message_count (device);
+  uf_device_unref (device);
+  if (messages > 0) {
+    g_printerr ("the Vulkan validation layer reported %u message(s)\n", messages);
+    return 1;
+  }
+  return status;
+}
