@@ -61,9 +61,9 @@ static void
 make_buffer (UfDevice *dev, UfBuffer *buf, const void *data, gsize bytes, gboolean host)
 {
   GError *error = NULL;
-  bytes = MAX (bytes, 16);
-  g_assert_true (uf_buffer_create (dev, (bytes + 3) / 4 * 4, host, buf, &error));
-  g_assert_true (uf_buffer_upload (dev, buf, 0, data, bytes, &error));
+  g_assert_true (uf_buffer_create (dev, MAX ((bytes + 3) / 4 * 4, 16), host, buf, &error));
+  if (bytes > 0)
+    g_assert_true (uf_buffer_upload (dev, buf, 0, data, bytes, &error));
   g_assert_no_error (error);
 }
 
