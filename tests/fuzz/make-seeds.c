@@ -120,5 +120,39 @@ main (int argc, char **argv)
   save (dir, "corrupt-duplicate", m);
   mw_model_free (m);
   save_raw (dir, "corrupt-not-json", "[[[{\"a\":01}]]]", NULL, 0);
+
+  /* small structural corruptions the fuzzer is slow to build itself (each
+   * needs a consistent length field) */
+  {
+    static const guint8 four[4] = { 0, 0, 0x80, 0x3f };
+    save_raw (dir, "small-empty-object", "{}", NULL, 0);
+    save_raw (dir, "small-metadata-array", "{\"__metadata__\":[]}", NULL, 0);
+    save_raw (dir, "small-metadata-number",
+        "{\"__metadata__\":{\"format\":\"gst-uniformer\",\"format_version\":1}}", NULL, 0);
+    save_raw (dir, "small-no-dtype", "{\"a\":{\"shape\":[1],\"data_offsets\":[0,4]}}", four, 4);
+    save_raw (dir, "small-no-offsets", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1]}}", four, 4);
+    save_raw (dir, "small-6d", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1,1,1],"
+        "\"data_offsets\":[0,4]}}", four, 4);
+    save_raw (dir, "small-shape-overflow", "{\"a\":{\"dtype\":\"F32\","
+        "\"shape\":[4294967296,4294967296,4294967296],\"data_offsets\":[0,4]}}", four, 4);
+    save_raw (dir, "small-bytes-overflow", "{\"a\":{\"dtype\":\"F32\","
+        "\"shape\":[9223372036854775807],\"data_offsets\":[0,4]}}", four, 4);
+    save_raw (dir, "small-same-begin", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],"
+        "\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]},"
+        "\"__metadata__\":{}}", four, 4);
+    save_raw (dir, "small-bf16", "{\"a\":{\"dtype\":\"BF16\",\"shape\":[2],"
+        "\"data_offsets\":[0,4]}}", four, 4);
+    save_raw (dir, "small-reversed", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],"
+        "\"data_offsets\":[4,0]}}", four, 4);
+  }
+  m = micro (UF_DTYPE_F32, 9);
+  g_ptr_array_set_size (m->tensors, 0);
+  mw_model_set_meta (m, "labels", "{\"a\":\"b\"}");
+  save (dir, "metadata-only-labels-object", m);
+  mw_model_free (m);
+  m = micro (UF_DTYPE_F32, 10);
+  mw_tensor_set (mw_model_get_tensor (m, "blocks4.0.attn.qkv.bias"), 2, INFINITY);
+  save (dir, "corrupt-inf-f32", m);
+  mw_model_free (m);
   return 0;
 }
