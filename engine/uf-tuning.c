@@ -9,9 +9,9 @@
 #include "uf-tuning.h"
 
 static const UfTuning tuning_table[] = {
-  /* name  gemm_lx gemm_tm dwconv_lx rows_lx attention_lx attention_ql preprocess_lx dwconv_wo */
-  { "cpu",      8,      8,      16,       8,       8,           8,           8,          4 },
-  { "gpu",     64,      4,      64,      64,      64,           2,          64,          4 },
+  /* name  gemm_lx gemm_tm dwconv_lx rows_lx attention_lx attention_ql preprocess_lx dwconv_wo dwconv_ho */
+  { "cpu",      8,      8,      16,       8,       8,           8,           8,          4,        4 },
+  { "gpu",     64,      4,      64,      64,      64,           2,          64,          4,        1 },
 };
 
 static const struct {
@@ -26,6 +26,7 @@ static const struct {
   { "preprocess_lx", G_STRUCT_OFFSET (UfTuning, preprocess_lx) },
   { "attention_ql", G_STRUCT_OFFSET (UfTuning, attention_ql) },
   { "dwconv_wo", G_STRUCT_OFFSET (UfTuning, dwconv_wo) },
+  { "dwconv_ho", G_STRUCT_OFFSET (UfTuning, dwconv_ho) },
 };
 
 static UfTuning overridden[G_N_ELEMENTS (tuning_table)];

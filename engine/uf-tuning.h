@@ -13,6 +13,7 @@ typedef struct {
   guint attention_ql;         /* attention.comp: queries per invocation */
   guint preprocess_lx;        /* preprocess.comp: pixels per workgroup row */
   guint dwconv_wo;            /* dwconv.comp: outputs along W per invocation */
+  guint dwconv_ho;            /* dwconv.comp: outputs along H per invocation */
 } UfTuning;
 
 const UfTuning *uf_tuning_for_device (const VkPhysicalDeviceProperties *props);

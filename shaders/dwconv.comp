@@ -3,9 +3,12 @@
 // channels-last activations [T][H][W][C], zero padding KS/2 on every axis,
 // optionally adding its input (the DPE residual). Weights are [KS^3][C].
 //
-// Lanes run along channels; each invocation makes WO outputs along W so an
-// input voxel loaded once feeds up to KS of them. Border tests depend only
-// on the position, so they are uniform across the subgroup.
+// Lanes run along channels; each invocation makes an HO x WO tile of outputs
+// in one (t, channel) plane. Per kernel plane kt it keeps the KS x KS weights
+// in registers and loads each input voxel of the (HO+KS-1) x (WO+KS-1) patch
+// once, feeding every output it touches: on lavapipe every per-lane load is a
+// gather, so loads per multiply-add is what sets the speed. Border tests
+// depend only on the position, so they are uniform across the subgroup.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 #include "bindings.glsl"
@@ -13,6 +16,7 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint KS = 3;
 layout(constant_id = 2) const uint WO = 4;
+layout(constant_id = 3) const uint HO = 4;
 
 layout(std430, set = 0, binding = BINDING_ARENA) buffer Arena { float act[]; };
 layout(std430, set = 0, binding = BINDING_WEIGHTS) readonly buffer Weights { float w[]; };
@@ -28,46 +32,59 @@ void main()
 {
   uint c = gl_GlobalInvocationID.x;
   uint w0 = gl_WorkGroupID.y * WO;
-  uint t = gl_WorkGroupID.z / p.H;
-  uint h = gl_WorkGroupID.z % p.H;
+  uint h_tiles = (p.H + HO - 1u) / HO;
+  uint t = gl_WorkGroupID.z / h_tiles;
+  uint h0 = (gl_WorkGroupID.z % h_tiles) * HO;
   if (c >= p.C)
     return;
   int pad = int(KS / 2u);
-  float acc[WO];
+  float acc[HO * WO];
   float b = w[p.bias_off + c];
-  [[unroll]] for (uint o = 0u; o < WO; o++)
+  [[unroll]] for (uint o = 0u; o < HO * WO; o++)
     acc[o] = b;
   [[unroll]] for (uint kt = 0u; kt < KS; kt++) {
     int ti = int(t + kt) - pad;
     if (ti < 0 || ti >= int(p.T))
       continue;
-    [[unroll]] for (uint kh = 0u; kh < KS; kh++) {
-      int hi = int(h + kh) - pad;
+    float wk[KS * KS];
+    [[unroll]] for (uint k = 0u; k < KS * KS; k++)
+      wk[k] = w[p.w_off + (kt * KS * KS + k) * p.C + c];
+    [[unroll]] for (uint ih = 0u; ih < HO + KS - 1u; ih++) {
+      int hi = int(h0 + ih) - pad;
       if (hi < 0 || hi >= int(p.H))
         continue;
       uint row = p.in_off + (uint(ti) * p.H + uint(hi)) * p.W * p.C + c;
-      uint wrow = p.w_off + ((kt * KS + kh) * KS) * p.C + c;
       [[unroll]] for (uint iw = 0u; iw < WO + KS - 1u; iw++) {
         int wi = int(w0 + iw) - pad;
         if (wi < 0 || wi >= int(p.W))
           continue;
         float x = act[row + uint(wi) * p.C];
-        [[unroll]] for (uint o = 0u; o < WO; o++) {
-          int kw = int(iw) - int(o);
-          if (kw >= 0 && kw < int(KS))
-            acc[o] += x * w[wrow + uint(kw) * p.C];
+        [[unroll]] for (uint oh = 0u; oh < HO; oh++) {
+          int kh = int(ih) - int(oh);
+          if (kh < 0 || kh >= int(KS))
+            continue;
+          [[unroll]] for (uint ow = 0u; ow < WO; ow++) {
+            int kw = int(iw) - int(ow);
+            if (kw >= 0 && kw < int(KS))
+              acc[oh * WO + ow] += x * wk[uint(kh) * KS + uint(kw)];
+          }
         }
       }
     }
   }
-  [[unroll]] for (uint o = 0u; o < WO; o++) {
-    uint wo = w0 + o;
-    if (wo >= p.W)
+  [[unroll]] for (uint oh = 0u; oh < HO; oh++) {
+    uint ho = h0 + oh;
+    if (ho >= p.H)
       break;
-    uint pos = ((t * p.H + h) * p.W + wo) * p.C + c;
-    float v = acc[o];
-    if (p.residual != 0u)
-      v += act[p.in_off + pos];
-    act[p.out_off + pos] = v;
+    [[unroll]] for (uint ow = 0u; ow < WO; ow++) {
+      uint wo = w0 + ow;
+      if (wo >= p.W)
+        break;
+      uint pos = ((t * p.H + ho) * p.W + wo) * p.C + c;
+      float v = acc[oh * WO + ow];
+      if (p.residual != 0u)
+        v += act[p.in_off + pos];
+      act[p.out_off + pos] = v;
+    }
   }
 }
