@@ -7,3 +7,8 @@ cd "$(dirname "$0")/.."
 [ -d build ] || meson setup build
 ninja -C build
 meson test -C build --print-errorlogs --num-processes 2 "$@"
+# The C tests again under AddressSanitizer and UndefinedBehaviorSanitizer
+# (leaks included): the `sanitize` suite, in a build of its own.
+[ -d build-asan ] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
+ninja -C build-asan
+meson test -C build-asan --suite sanitize --print-errorlogs --num-processes 2
