@@ -64,8 +64,8 @@ uf_float_to_half (float f)
   memcpy (&x, &f, 4);
   guint32 sign = (x >> 16) & 0x8000u;
   guint32 mag = x & 0x7fffffffu;
-  if (mag >= 0x7f800000u)                         /* inf or NaN */
-    return sign | 0x7c00u | (mag > 0x7f800000u ? 0x200u : 0);
+  if (mag >= 0x7f800000u)       /* inf, or NaN keeping its top payload bits */
+    return sign | 0x7c00u | (mag > 0x7f800000u ? 0x200u | ((mag >> 13) & 0x3ffu) : 0);
   if (mag >= 0x477ff000u)                         /* rounds past 65504 */
     return sign | 0x7c00u;
   if (mag < 0x38800000u) {                        /* subnormal half or zero */

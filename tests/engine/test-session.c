@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include "uniformer.h"
 #include "model-writer.h"
+#include "uf-test-util.h"
 
 static UfDevice *device;
 static UfModel *model;
@@ -205,11 +206,5 @@ main (int argc, char **argv)
   uf_model_unref (model);
   g_unlink (model_path);
   g_free (model_path);
-  guint messages = uf_device_get_validation_message_count (device);
-  uf_device_unref (device);
-  if (messages > 0) {
-    g_printerr ("the Vulkan validation layer reported %u message(s)\n", messages);
-    return 1;
-  }
-  return status;
+  return uf_test_release_device (device, status);
 }

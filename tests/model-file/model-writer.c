@@ -5,35 +5,10 @@
 #include <string.h>
 
 #include "uf-arch.h"
+#include "uf-weight-pack.h"
 
 const MwArch mw_arch_tiny = { { 1, 1, 1, 1 }, { 32, 64, 128, 256 }, 32, 2, 5 };
 const MwArch mw_arch_micro = { { 1, 1, 1, 1 }, { 2, 2, 2, 2 }, 2, 1, 2 };
-
-guint16
-mw_float_to_half (float f)
-{
-  guint32 x, absx, sign, mant, exp, h, rem;
-
-  memcpy (&x, &f, 4);
-  sign = (x >> 16) & 0x8000u;
-  absx = x & 0x7fffffffu;
-  if (absx >= 0x7f800000u)      /* inf, NaN (keep the top payload bits, stay NaN) */
-    return (guint16) (sign | 0x7c00u | (absx > 0x7f800000u ? 0x200u | ((absx >> 13) & 0x3ffu) : 0));
-  if (absx >= 0x477ff000u)      /* rounds to infinity */
-    return (guint16) (sign | 0x7c00u);
-  if (absx < 0x38800000u) {     /* below 2^-14: half subnormal or zero */
-    float a;
-    memcpy (&a, &absx, 4);
-    return (guint16) (sign | (guint32) nearbyintf (a * 16777216.0f));
-  }
-  exp = (absx >> 23) - 127 + 15;
-  mant = absx & 0x7fffffu;
-  h = (exp << 10) | (mant >> 13);
-  rem = mant & 0x1fffu;
-  if (rem > 0x1000u || (rem == 0x1000u && (h & 1u)))
-    h++;
-  return (guint16) (sign | h);
-}
 
 static void
 tensor_free (MwTensor *t)
@@ -66,7 +41,7 @@ void
 mw_tensor_set (MwTensor *t, gsize index, float value)
 {
   if (strcmp (t->dtype, "F16") == 0) {
-    guint16 h = mw_float_to_half (value);
+    guint16 h = uf_float_to_half (value);
     g_assert (2 * index + 2 <= t->data->len);
     t->data->data[2 * index] = h & 0xff;
     t->data->data[2 * index + 1] = h >> 8;

@@ -83,8 +83,6 @@ gboolean mw_model_write (MwModel *model, const char *path, GError **error);
 GBytes *mw_raw_file (guint64 length_field, const char *header, gsize header_len,
     const guint8 *data, gsize data_len);
 
-/* Round-to-nearest-even float -> IEEE half. */
-guint16 mw_float_to_half (float f);
 
 G_END_DECLS
 

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 #include "op-bench.h"
+#include "uf-test-util.h"
 
 static UfDevice *device;
 
@@ -272,12 +273,5 @@ main (int argc, char **argv)
   ADD_ROWS ("patchify", patchify_cases, test_patchify);
   ADD_ROWS ("preprocess", preprocess_cases, test_preprocess);
   g_test_add_func ("/ops/meanpool", test_meanpool);
-  int status = g_test_run ();
-  guint messages = uf_device_get_validation_message_count (device);
-  uf_device_unref (device);
-  if (messages > 0) {
-    g_printerr ("the Vulkan validation layer reported %u message(s)\n", messages);
-    return 1;
-  }
-  return status;
+  return uf_test_release_device (device, g_test_run ());
 }
