@@ -4,6 +4,8 @@
 
 #include "gemm_f32.spv.h"
 #include "gemm_f16.spv.h"
+#include "gemm_tiled_f32.spv.h"
+#include "gemm_tiled_f16.spv.h"
 #include "dwconv.spv.h"
 #include "layernorm.spv.h"
 #include "attention.spv.h"
@@ -16,6 +18,8 @@
 static const UfShaderCode shader_table[UF_N_SHADERS] = {
   [UF_SHADER_GEMM_F32] = ENTRY (gemm_f32),
   [UF_SHADER_GEMM_F16] = ENTRY (gemm_f16),
+  [UF_SHADER_GEMM_TILED_F32] = ENTRY (gemm_tiled_f32),
+  [UF_SHADER_GEMM_TILED_F16] = ENTRY (gemm_tiled_f16),
   [UF_SHADER_DWCONV] = ENTRY (dwconv),
   [UF_SHADER_LAYERNORM] = ENTRY (layernorm),
   [UF_SHADER_ATTENTION] = ENTRY (attention),

@@ -7,6 +7,8 @@
 typedef enum {
   UF_SHADER_GEMM_F32,         /* shaders/gemm.comp, weights in binding 1 */
   UF_SHADER_GEMM_F16,         /* shaders/gemm.comp, weights in binding 2 */
+  UF_SHADER_GEMM_TILED_F32,   /* shaders/gemm-tiled.comp, weights in binding 1 */
+  UF_SHADER_GEMM_TILED_F16,   /* shaders/gemm-tiled.comp, weights in binding 2 */
   UF_SHADER_DWCONV,           /* shaders/dwconv.comp */
   UF_SHADER_LAYERNORM,        /* shaders/layernorm.comp */
   UF_SHADER_ATTENTION,        /* shaders/attention.comp */

@@ -3,30 +3,35 @@
  * wants local_size_x a multiple of 8 and large register tiles; GPUs want
  * more lanes per workgroup.
  *
- * UF_TUNING="gemm_lx=16,gemm_tm=4" overrides entries, for measuring. */
+ * UF_TUNING="gemm_lx=16,gemm_tm=4" overrides entries, for measuring;
+ * UF_TUNING="row=gpu" starts from another row (the tests run the GPU shapes
+ * on lavapipe that way). */
 #include <stdlib.h>
 #include <string.h>
 #include "uf-tuning.h"
 
 static const UfTuning tuning_table[] = {
-  /* name  gemm_lx gemm_tm dwconv_lx rows_lx attention_lx attention_ql preprocess_lx dwconv_wo dwconv_ho */
-  { "cpu",      8,      8,      16,       8,       8,           8,           8,          4,        4 },
-  { "gpu",     64,      4,      64,      64,      64,           2,          64,          4,        1 },
+  /* name  gemm_tiled gemm_lx gemm_tm gemm_bk dwconv_lx rows_lx attention_lx attention_ql preprocess_lx dwconv_wo dwconv_ho */
+  { "cpu",        0,       8,      8,     16,      16,       8,       8,           8,           8,          4,        4 },
+  { "gpu",        1,      64,      4,     16,      64,      64,      64,           2,          64,          4,        1 },
 };
 
 static const struct {
   const char *key;
   gsize offset;
+  guint min;                  /* smallest value an override may set */
 } tuning_keys[] = {
-  { "gemm_lx", G_STRUCT_OFFSET (UfTuning, gemm_lx) },
-  { "gemm_tm", G_STRUCT_OFFSET (UfTuning, gemm_tm) },
-  { "dwconv_lx", G_STRUCT_OFFSET (UfTuning, dwconv_lx) },
-  { "rows_lx", G_STRUCT_OFFSET (UfTuning, rows_lx) },
-  { "attention_lx", G_STRUCT_OFFSET (UfTuning, attention_lx) },
-  { "preprocess_lx", G_STRUCT_OFFSET (UfTuning, preprocess_lx) },
-  { "attention_ql", G_STRUCT_OFFSET (UfTuning, attention_ql) },
-  { "dwconv_wo", G_STRUCT_OFFSET (UfTuning, dwconv_wo) },
-  { "dwconv_ho", G_STRUCT_OFFSET (UfTuning, dwconv_ho) },
+  { "gemm_tiled", G_STRUCT_OFFSET (UfTuning, gemm_tiled), 0 },
+  { "gemm_lx", G_STRUCT_OFFSET (UfTuning, gemm_lx), 1 },
+  { "gemm_bk", G_STRUCT_OFFSET (UfTuning, gemm_bk), 1 },
+  { "gemm_tm", G_STRUCT_OFFSET (UfTuning, gemm_tm), 1 },
+  { "dwconv_lx", G_STRUCT_OFFSET (UfTuning, dwconv_lx), 1 },
+  { "rows_lx", G_STRUCT_OFFSET (UfTuning, rows_lx), 1 },
+  { "attention_lx", G_STRUCT_OFFSET (UfTuning, attention_lx), 1 },
+  { "preprocess_lx", G_STRUCT_OFFSET (UfTuning, preprocess_lx), 1 },
+  { "attention_ql", G_STRUCT_OFFSET (UfTuning, attention_ql), 1 },
+  { "dwconv_wo", G_STRUCT_OFFSET (UfTuning, dwconv_wo), 1 },
+  { "dwconv_ho", G_STRUCT_OFFSET (UfTuning, dwconv_ho), 1 },
 };
 
 static UfTuning overridden[G_N_ELEMENTS (tuning_table)];
@@ -37,13 +42,19 @@ apply_overrides (guint row)
   const char *env = g_getenv ("UF_TUNING");
   if (env == NULL || *env == '\0')
     return &tuning_table[row];
-  overridden[row] = tuning_table[row];
   char **items = g_strsplit (env, ",", -1);
+  guint from = row;
+  for (char **it = items; *it; it++)
+    for (guint r = 0; r < G_N_ELEMENTS (tuning_table); r++)
+      if (g_str_has_prefix (*it, "row=") && strcmp (*it + 4, tuning_table[r].name) == 0)
+        from = r;
+  overridden[row] = tuning_table[from];
   for (char **it = items; *it; it++) {
     char **kv = g_strsplit (*it, "=", 2);
     for (guint k = 0; kv[0] && kv[1] && k < G_N_ELEMENTS (tuning_keys); k++) {
       guint v = strtoul (kv[1], NULL, 10);
-      if (strcmp (kv[0], tuning_keys[k].key) == 0 && v > 0 && v <= 1024)
+      if (strcmp (kv[0], tuning_keys[k].key) == 0 && v >= tuning_keys[k].min
+          && v <= 1024)
         G_STRUCT_MEMBER (guint, &overridden[row], tuning_keys[k].offset) = v;
     }
     g_strfreev (kv);

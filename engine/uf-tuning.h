@@ -6,7 +6,9 @@
 
 typedef struct {
   const char *name;           /* the table row that matched */
+  guint gemm_tiled;           /* 0: gemm.comp (register tiles); 1: gemm-tiled.comp (shared memory) */
   guint gemm_lx, gemm_tm;     /* gemm.comp: lanes per workgroup, rows per invocation */
+  guint gemm_bk;              /* gemm-tiled.comp: k-steps per shared-memory panel */
   guint dwconv_lx;            /* dwconv.comp: lanes (channels) per workgroup */
   guint rows_lx;              /* layernorm/meanpool/patchify: lanes per workgroup */
   guint attention_lx;         /* attention.comp: lanes per workgroup */

@@ -1,53 +1,17 @@
 #version 450
-// gemm.comp: C[M][N] = A[M][K] * B[K][N] (+ bias) (GELU) (+ C), the 1x1
-// convolutions and linear layers. A and C are activations (binding 0); B is
-// a weight matrix stored transposed, [K][ldb] with ldb a multiple of 8
-// (binding 1 as F32, or binding 2 as F16 when WEIGHTS_F16).
+// gemm.comp: the GEMM shaped for lavapipe (gemm-common.glsl says what it
+// computes; gemm-tiled.comp is the shape for GPUs).
 //
-// Shaped for lavapipe (shared/docs/field-notes.md): lanes run along
-// columns, so the A element each lane needs is the same for the whole
-// subgroup (one scalar load and a broadcast), and each invocation keeps a
-// TM x 8 register tile so every B load feeds TM multiply-adds.
+// Lanes run along columns, so the A element each lane needs is the same for
+// the whole subgroup (one scalar load and a broadcast), and each invocation
+// keeps a TM x 8 register tile so every B load feeds TM multiply-adds
+// (shared/docs/field-notes.md).
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
-#include "bindings.glsl"
-#include "gelu.glsl"
+#include "gemm-common.glsl"
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint TM = 8;
-
-layout(std430, set = 0, binding = BINDING_ARENA) buffer Arena { float act[]; };
-layout(std430, set = 0, binding = BINDING_WEIGHTS) readonly buffer Weights { vec4 w32[]; };
-#if WEIGHTS_F16
-layout(std430, set = 0, binding = BINDING_WEIGHTS16) readonly buffer Weights16 { uvec4 w16[]; };
-#endif
-
-layout(push_constant) uniform Push {
-  uint M, N, K;
-  uint a_off, lda;
-  uint b_off, ldb;
-  uint bias_off;
-  uint c_off, ldc;
-  uint flags;               // 1: add bias, 2: GELU, 4: accumulate into C (residual)
-} p;
-
-// Eight consecutive weights starting at element e (a multiple of 8).
-void load_b(uint e, out vec4 lo, out vec4 hi)
-{
-#if WEIGHTS_F16
-  uvec4 h = w16[e >> 3];
-  lo = vec4(unpackHalf2x16(h.x), unpackHalf2x16(h.y));
-  hi = vec4(unpackHalf2x16(h.z), unpackHalf2x16(h.w));
-#else
-  lo = w32[e >> 2];
-  hi = w32[(e >> 2) + 1u];
-#endif
-}
-
-float load_bias(uint e)
-{
-  return w32[e >> 2][e & 3u];
-}
 
 void main()
 {
@@ -67,10 +31,10 @@ void main()
   uint k = 0u;
   for (; k + 4u <= p.K; k += 4u) {
     vec4 b0l, b0h, b1l, b1h, b2l, b2h, b3l, b3h;
-    load_b(e, b0l, b0h);
-    load_b(e + p.ldb, b1l, b1h);
-    load_b(e + 2u * p.ldb, b2l, b2h);
-    load_b(e + 3u * p.ldb, b3l, b3h);
+    load_b8(e, b0l, b0h);
+    load_b8(e + p.ldb, b1l, b1h);
+    load_b8(e + 2u * p.ldb, b2l, b2h);
+    load_b8(e + 3u * p.ldb, b3l, b3h);
     e += 4u * p.ldb;
     [[unroll]] for (uint i = 0u; i < TM; i++) {
       uint a = arow[i] + k;
@@ -81,7 +45,7 @@ void main()
   }
   for (; k < p.K; k++) {
     vec4 bl, bh;
-    load_b(e, bl, bh);
+    load_b8(e, bl, bh);
     e += p.ldb;
     [[unroll]] for (uint i = 0u; i < TM; i++) {
       float a = act[arow[i] + k];
@@ -99,15 +63,7 @@ void main()
       uint col = col0 + j;
       if (col >= p.N)
         break;
-      float v = j < 4u ? lo[i][j] : hi[i][j - 4u];
-      if ((p.flags & 1u) != 0u)
-        v += load_bias(p.bias_off + col);
-      if ((p.flags & 2u) != 0u)
-        v = uf_gelu(v);
-      uint c = p.c_off + row * p.ldc + col;
-      if ((p.flags & 4u) != 0u)
-        v += act[c];
-      act[c] = v;
+      store_c(row, col, j < 4u ? lo[i][j] : hi[i][j - 4u]);
     }
   }
 }

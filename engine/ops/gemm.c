@@ -1,4 +1,5 @@
-/* gemm.c: 1x1 convolutions and linear layers (shaders/gemm.comp). */
+/* gemm.c: 1x1 convolutions and linear layers (shaders/gemm.comp on lavapipe,
+ * shaders/gemm-tiled.comp on GPUs; engine/uf-tuning.c chooses). */
 #include <math.h>
 #include "uf-ops.h"
 
@@ -6,9 +7,16 @@ void
 uf_op_gemm_record (UfRecorder *rec, const UfGemmArgs *a)
 {
   g_assert (a->ldb % 8 == 0 && a->b_off % 8 == 0 && a->ldb >= a->N);
-  guint32 spec[2] = { rec->tuning->gemm_lx, rec->tuning->gemm_tm };
   guint32 push[11] = { a->M, a->N, a->K, a->a_off, a->lda, a->b_off, a->ldb, a->bias_off,
     a->c_off, a->ldc, a->flags };
+  if (rec->tuning->gemm_tiled) {
+    /* 64 x 64 blocks of C per 16 x 16 workgroup (gemm-tiled.comp) */
+    guint32 spec[1] = { rec->tuning->gemm_bk };
+    uf_rec_dispatch (rec, a->b_f16 ? UF_SHADER_GEMM_TILED_F16 : UF_SHADER_GEMM_TILED_F32,
+        spec, 1, push, sizeof (push), uf_div_up (a->N, 64), uf_div_up (a->M, 64), 1);
+    return;
+  }
+  guint32 spec[2] = { rec->tuning->gemm_lx, rec->tuning->gemm_tm };
   uf_rec_dispatch (rec, a->b_f16 ? UF_SHADER_GEMM_F16 : UF_SHADER_GEMM_F32, spec, 2,
       push, sizeof (push), uf_div_up (uf_div_up (a->N, 8), spec[0]), uf_div_up (a->M, spec[1]),
       1);

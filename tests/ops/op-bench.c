@@ -102,6 +102,8 @@ uf_op_bench_run (UfOpBench *b, UfOpRecordFunc record, UfOpReferenceFunc referenc
   vkBeginCommandBuffer (cb, &bi);
   UfRecorder rec;
   uf_rec_init (&rec, dev, cb, set, VK_NULL_HANDLE);
+  if (b->tuning)
+    rec.tuning = b->tuning;
   record (&rec, args);
   g_assert_true (uf_rec_finish (&rec, &error));
   vkEndCommandBuffer (cb);

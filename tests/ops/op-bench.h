@@ -19,6 +19,7 @@ typedef struct {
   /* device results after uf_op_bench_run */
   float *gpu_arena, *gpu_ring;
   guint repeats;              /* device runs (benchmarks); the last is timed */
+  const UfTuning *tuning;     /* NULL: the device's table row */
   double last_ms;
 } UfOpBench;
 

@@ -16,6 +16,12 @@ static UfDevice *device;
 #define RECORD(fn) ((UfOpRecordFunc) (void (*) (void)) (fn))
 #define REFERENCE(fn) ((UfOpReferenceFunc) (void (*) (void)) (fn))
 
+static const UfTuning *
+device_tuning (void)
+{
+  return uf_tuning_for_device (&device->props);
+}
+
 static void
 check (UfOpBench *b, const float *gpu, const float *ref, gsize off, gsize n, double bound,
     const char *what)
@@ -27,6 +33,8 @@ check (UfOpBench *b, const float *gpu, const float *ref, gsize off, gsize n, dou
 }
 
 /* ---- gemm ---- */
+/* Each case runs in both shapes: gemm.comp (lavapipe's) and gemm-tiled.comp
+ * (GPUs'), whatever the device's table row says. */
 typedef struct { guint32 M, N, K, flags; gboolean f16; } GemmCase;
 static const GemmCase gemm_cases[] = {
   { 37, 20, 13, UF_GEMM_BIAS, FALSE },
@@ -37,6 +45,7 @@ static const GemmCase gemm_cases[] = {
   { 37, 20, 13, UF_GEMM_BIAS, TRUE },
   { 29, 130, 70, UF_GEMM_BIAS | UF_GEMM_GELU, TRUE },
   { 50, 40, 77, UF_GEMM_BIAS | UF_GEMM_ACCUMULATE, TRUE },
+  { 130, 136, 40, UF_GEMM_BIAS | UF_GEMM_GELU | UF_GEMM_ACCUMULATE, FALSE },
 };
 
 static void
@@ -54,11 +63,17 @@ test_gemm (gconstpointer data)
   };
   gsize n_arena = a.c_off + c->M * a.ldc + 9;
   gsize n_w = 16 + (gsize) c->K * ldb + 8;
-  UfOpBench b;
-  uf_op_bench_init (&b, device, c->M * 7 + c->N, n_arena, n_w, c->f16 ? n_w : 0, 0, 0, 0, 1.0f);
-  uf_op_bench_run (&b, RECORD (uf_op_gemm_record), REFERENCE (uf_op_gemm_reference), &a);
-  check (&b, b.gpu_arena, b.arena, 0, n_arena, 2e-6, "gemm");
-  uf_op_bench_clear (&b);
+  for (guint tiled = 0; tiled <= 1; tiled++) {
+    UfTuning tuning = *device_tuning ();
+    tuning.gemm_tiled = tiled;
+    UfOpBench b;
+    uf_op_bench_init (&b, device, c->M * 7 + c->N, n_arena, n_w, c->f16 ? n_w : 0, 0, 0, 0,
+        1.0f);
+    b.tuning = &tuning;
+    uf_op_bench_run (&b, RECORD (uf_op_gemm_record), REFERENCE (uf_op_gemm_reference), &a);
+    check (&b, b.gpu_arena, b.arena, 0, n_arena, 2e-6, tiled ? "gemm-tiled" : "gemm");
+    uf_op_bench_clear (&b);
+  }
 }
 
 /* ---- dwconv ---- */

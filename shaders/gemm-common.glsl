@@ -1,0 +1,60 @@
+// gemm-common.glsl: what the two GEMM shapes (gemm.comp for lavapipe,
+// gemm-tiled.comp for GPUs) share: the bindings, the push constants, weight
+// loads and the fused epilogue. C[M][N] = A[M][K] * B[K][N] (+ bias) (GELU)
+// (+ C): A and C are activations (binding 0); B is a weight matrix stored
+// transposed, [K][ldb] with ldb a multiple of 8 (binding 1 as F32, or
+// binding 2 as F16 when WEIGHTS_F16).
+#include "bindings.glsl"
+#include "gelu.glsl"
+
+layout(std430, set = 0, binding = BINDING_ARENA) buffer Arena { float act[]; };
+layout(std430, set = 0, binding = BINDING_WEIGHTS) readonly buffer Weights { vec4 w32[]; };
+#if WEIGHTS_F16
+layout(std430, set = 0, binding = BINDING_WEIGHTS16) readonly buffer Weights16 { uvec4 w16[]; };
+#endif
+
+layout(push_constant) uniform Push {
+  uint M, N, K;
+  uint a_off, lda;
+  uint b_off, ldb;
+  uint bias_off;
+  uint c_off, ldc;
+  uint flags;               // 1: add bias, 2: GELU, 4: accumulate into C (residual)
+} p;
+
+// Eight consecutive weights starting at element e (a multiple of 8).
+void load_b8(uint e, out vec4 lo, out vec4 hi)
+{
+#if WEIGHTS_F16
+  uvec4 h = w16[e >> 3];
+  lo = vec4(unpackHalf2x16(h.x), unpackHalf2x16(h.y));
+  hi = vec4(unpackHalf2x16(h.z), unpackHalf2x16(h.w));
+#else
+  lo = w32[e >> 2];
+  hi = w32[(e >> 2) + 1u];
+#endif
+}
+
+// One weight, element e.
+float load_b1(uint e)
+{
+#if WEIGHTS_F16
+  uint pair = w16[e >> 3][(e >> 1) & 3u];
+  return unpackHalf2x16(pair)[e & 1u];
+#else
+  return w32[e >> 2][e & 3u];
+#endif
+}
+
+// The fused epilogue for one output element (row < M, col < N).
+void store_c(uint row, uint col, float v)
+{
+  if ((p.flags & 1u) != 0u)
+    v += w32[(p.bias_off + col) >> 2][(p.bias_off + col) & 3u];
+  if ((p.flags & 2u) != 0u)
+    v = uf_gelu(v);
+  uint c = p.c_off + row * p.ldc + col;
+  if ((p.flags & 4u) != 0u)
+    v += act[c];
+  act[c] = v;
+}
