@@ -320,14 +320,25 @@ uf_device_save_pipeline_cache (UfDevice *dev)
 
 /* lavapipe runs compute on one thread unless told otherwise; the variable
  * is read when its device is created, so set it before the instance. */
+/* lavapipe reads LP_NUM_THREADS when an instance is created and otherwise
+ * runs compute on one thread. Set once per process, before our first
+ * instance. libc's setenv, not g_setenv: inside a GStreamer application other
+ * threads always exist and g_setenv warns about them; the one write happens
+ * once, under g_once, before any Vulkan call of ours reads it. */
+static gpointer
+set_lavapipe_threads (gpointer unused)
+{
+  char n[16];
+  g_snprintf (n, sizeof (n), "%u", g_get_num_processors ());
+  setenv ("LP_NUM_THREADS", n, 0);
+  return NULL;
+}
+
 static void
 default_lavapipe_threads (void)
 {
-  if (g_getenv ("LP_NUM_THREADS") == NULL) {
-    char *n = g_strdup_printf ("%u", g_get_num_processors ());
-    g_setenv ("LP_NUM_THREADS", n, FALSE);
-    g_free (n);
-  }
+  static GOnce once = G_ONCE_INIT;
+  g_once (&once, set_lavapipe_threads, NULL);
 }
 
 UfDevice *

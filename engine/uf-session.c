@@ -42,6 +42,8 @@ struct _UfSession {
   GMutex upload_lock;
   UfSubmitter upload;
   gboolean upload_pending;
+
+  guint test_run_delay_ms;    /* test-only: UF_TEST_RUN_DELAY_MS, see uf_session_run */
 };
 
 static gboolean
@@ -165,6 +167,10 @@ uf_session_new (UfModel *model, const UfSessionConfig *config, GError **error)
   g_mutex_init (&ss->run_lock);
   g_mutex_init (&ss->upload_lock);
   ss->resize_mode = config ? config->resize_mode : UF_RESIZE_CROP;
+  /* Test-only: lets the plugin's live tests make inference slower than the
+   * stream without a big model. Read once here, never in the run path. */
+  const char *delay = g_getenv ("UF_TEST_RUN_DELAY_MS");
+  ss->test_run_delay_ms = delay ? (guint) g_ascii_strtoull (delay, NULL, 10) : 0;
   ss->ring_slots = config && config->ring_slots ? config->ring_slots : 2 * info->frames;
   uf_network_plan (info, &ss->plan);
   ss->slot_floats = 3 * info->crop_height * info->crop_width;
@@ -306,6 +312,8 @@ uf_session_run (UfSession *ss, const guint *slots, guint n_slots, UfResult *resu
     read_stage_times (ss);
     fill_result (ss, result);
   }
+  if (ss->test_run_delay_ms)  /* test-only, see uf_session_new */
+    g_usleep ((gulong) ss->test_run_delay_ms * 1000);
   g_mutex_unlock (&ss->run_lock);
   return ok;
 }

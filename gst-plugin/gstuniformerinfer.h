@@ -1,0 +1,37 @@
+/* gstuniformerinfer.h: the uniformerinfer element (see gstuniformerinfer.c). */
+#ifndef GST_UNIFORMER_INFER_H
+#define GST_UNIFORMER_INFER_H
+
+#include <gst/base/gstbasetransform.h>
+
+G_BEGIN_DECLS
+
+/**
+ * GstUniformerLateWindows:
+ * @GST_UNIFORMER_LATE_WINDOWS_AUTO: skip when upstream is live, wait otherwise
+ * @GST_UNIFORMER_LATE_WINDOWS_SKIP: drop a window that is due while the
+ *     previous one is still being classified
+ * @GST_UNIFORMER_LATE_WINDOWS_WAIT: block the stream until every due window
+ *     is classified
+ */
+typedef enum {
+  GST_UNIFORMER_LATE_WINDOWS_AUTO,
+  GST_UNIFORMER_LATE_WINDOWS_SKIP,
+  GST_UNIFORMER_LATE_WINDOWS_WAIT,
+} GstUniformerLateWindows;
+
+#define GST_TYPE_UNIFORMER_LATE_WINDOWS (gst_uniformer_late_windows_get_type ())
+GType gst_uniformer_late_windows_get_type (void);
+
+#define GST_TYPE_UNIFORMER_RESIZE_MODE (gst_uniformer_resize_mode_get_type ())
+GType gst_uniformer_resize_mode_get_type (void);
+
+#define GST_TYPE_UNIFORMER_INFER (gst_uniformer_infer_get_type ())
+G_DECLARE_FINAL_TYPE (GstUniformerInfer, gst_uniformer_infer, GST, UNIFORMER_INFER,
+    GstBaseTransform)
+
+GST_ELEMENT_REGISTER_DECLARE (uniformerinfer);
+
+G_END_DECLS
+
+#endif /* GST_UNIFORMER_INFER_H */

@@ -1,0 +1,45 @@
+/* uniformer-worker.h: the inference thread of one uniformerinfer element.
+ *
+ * The streaming thread hands it one window at a time (the slot list and the
+ * window's PTS range); the worker runs the network and keeps the result
+ * until the streaming thread takes it. The streaming thread never waits for
+ * the GPU unless it asks to (uniformer_worker_wait, late-windows=wait).
+ */
+#ifndef UNIFORMER_WORKER_H
+#define UNIFORMER_WORKER_H
+
+#include <gst/gst.h>
+#include "uniformer.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  guint64 generation;           /* the element's stream generation at submission */
+  GstClockTime window_start, window_end;
+  guint frames;
+  guint num_classes;
+  float *probs;                 /* num_classes softmax probabilities */
+  guint64 inference_ns;         /* wall-clock time of uf_session_run */
+  GError *error;                /* set when the run failed */
+} UniformerJobResult;
+
+void uniformer_job_result_free (UniformerJobResult * r);
+
+typedef struct _UniformerWorker UniformerWorker;
+
+UniformerWorker *uniformer_worker_new (UfSession * session, guint frames, guint num_classes);
+/* Waits for a running job, then stops the thread. */
+void uniformer_worker_free (UniformerWorker * w);
+/* TRUE from submission until the result has been taken. */
+gboolean uniformer_worker_busy (UniformerWorker * w);
+/* Starts a run; the worker must not be busy. */
+void uniformer_worker_submit (UniformerWorker * w, const guint * slots,
+    GstClockTime window_start, GstClockTime window_end, guint64 generation);
+/* The finished result, or NULL while running or idle. Never blocks on the GPU. */
+UniformerJobResult *uniformer_worker_take_result (UniformerWorker * w);
+/* Blocks until the running job (if any) has finished. */
+void uniformer_worker_wait (UniformerWorker * w);
+
+G_END_DECLS
+
+#endif /* UNIFORMER_WORKER_H */
