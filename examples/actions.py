@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """actions.py: prints actions as they start and end, from uniformerinfer's bus messages.
 
-    SOURCE ! videoconvert ! uniformerinfer top-k=1 threshold=T ! fakesink
+    SOURCE ! videoconvert ! uniformerinfer top-k=3 ! fakesink   (top-1 >= --threshold counts)
+    (with --annotate OUT.mp4: ... ! uniformeroverlay ! x264enc ! mp4mux ! filesink)
 
     0.9 s  moving left started
     4.7 s  moving left ended
@@ -22,7 +23,8 @@ Run from the build tree with Debian's Python (python3-gi, python3-gst-1.0):
 
 installed: $prefix/libexec/gst-uniformer/examples/actions.py. Options:
 --model FILE, --threshold P (default 0.5), --windows N (default 2),
---smoothing N (the element's score smoothing). Ctrl-C ends the stream
+--smoothing N (the element's score smoothing), --annotate OUT.mp4 (also
+write the video with the labels drawn on it, H.264 in MP4). Ctrl-C ends the stream
 cleanly, so the current action's end is printed.
 """
 import argparse
@@ -110,8 +112,9 @@ def print_problem(msg):
               file=sys.stderr)
 
 
-def run(pipeline, tracker):
-    """Feeds the tracker until EOS; False on an error."""
+def run(pipeline, tracker, threshold):
+    """Feeds the tracker with the top-1 label when its score reaches @threshold,
+    until EOS; False on an error."""
     bus = pipeline.get_bus()
     wanted = (Gst.MessageType.ELEMENT | Gst.MessageType.ERROR | Gst.MessageType.WARNING
               | Gst.MessageType.EOS)
@@ -132,8 +135,10 @@ def run(pipeline, tracker):
             s = msg.get_structure()
             if s.has_name("uniformer"):
                 labels = list(s.get_value("labels"))
+                scores = list(s.get_value("scores"))
                 end = s.get_value("window-end") / Gst.SECOND
-                print_events(tracker.update(labels[0] if labels else None, end))
+                top = labels[0] if labels and scores[0] >= threshold else None
+                print_events(tracker.update(top, end))
         else:
             print_problem(msg)
             ok = msg.type != Gst.MessageType.ERROR
@@ -160,6 +165,8 @@ def main():
                         help="classifications in a row to start or end an action (default 2)")
     parser.add_argument("--smoothing", type=int, default=1,
                         help="the element's smoothing: mean of the last N windows (default 1)")
+    parser.add_argument("--annotate", metavar="OUT.mp4",
+                        help="also write the video with the labels drawn on it")
     args = parser.parse_args()
     if args.input and args.source:
         parser.error("give either an input or --source")
@@ -172,15 +179,19 @@ def main():
     if not Gst.ElementFactory.find("uniformerinfer"):
         sys.exit("actions.py: the uniformer plugin is not visible to GStreamer: install it, "
                  "or set GST_PLUGIN_PATH to the build tree's gst-plugin folder")
+    sink = "fakesink sync=false"
+    if args.annotate:
+        sink = ("uniformeroverlay ! videoconvert ! x264enc speed-preset=veryfast ! mp4mux ! "
+                f'filesink location="{args.annotate}"')
     try:
         pipeline = Gst.parse_launch(
-            f"{source_description(args)} ! videoconvert ! uniformerinfer name=infer top-k=1 "
-            f"threshold={args.threshold} smoothing={args.smoothing} ! fakesink sync=false")
+            f"{source_description(args)} ! videoconvert ! uniformerinfer name=infer top-k=3 "
+            f"smoothing={args.smoothing} ! {sink}")
     except GLib.Error as e:
         sys.exit(f"actions.py: bad source: {e.message}")
     if args.model:
         pipeline.get_by_name("infer").set_property("model", args.model)
-    return 0 if run(pipeline, ActionTracker(args.windows)) else 1
+    return 0 if run(pipeline, ActionTracker(args.windows), args.threshold) else 1
 
 
 if __name__ == "__main__":

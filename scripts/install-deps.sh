@@ -6,6 +6,7 @@ PACKAGES="build-essential pkg-config meson ninja-build glslang-tools
   libglib2.0-dev libjson-glib-dev libvulkan-dev mesa-vulkan-drivers vulkan-tools
   vulkan-validationlayers
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base
+  libpango1.0-dev libcairo2-dev
   gstreamer1.0-tools python3-gi python3-gst-1.0
   gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-libav
   libgstrtspserver-1.0-dev gir1.2-gst-rtsp-server-1.0

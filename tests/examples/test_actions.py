@@ -1,9 +1,12 @@
 """examples/actions.py: its hysteresis on made-up label sequences, then the
 script itself on a still test picture (every window the same, so one action
-runs from the first window to EOS) and with a threshold no class reaches."""
+runs from the first window to EOS), with a threshold no class reaches, and
+--annotate writing the overlaid video."""
 import importlib.util
+import os
 import re
 import sys
+import tempfile
 
 from example_checks import MODEL, PYTHON, example, expected_windows, run
 
@@ -73,8 +76,21 @@ def test_unreached_threshold():
     print("ok: no action below the threshold; a bad source is named")
 
 
+def test_annotate():
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "annotated.mp4")
+        run([PYTHON, SCRIPT, "--model", MODEL, "--threshold", "0.2", "--annotate", path,
+             "--source", "videotestsrc num-buffers=60"])
+        with open(path, "rb") as f:
+            head = f.read(12)
+        assert head[4:8] == b"ftyp", head  # an MP4 the muxer finished
+        assert os.path.getsize(path) > 1000, os.path.getsize(path)
+    print("ok: --annotate wrote an MP4")
+
+
 if __name__ == "__main__":
     test_hysteresis()
     test_still_picture()
     test_unreached_threshold()
+    test_annotate()
     sys.exit(0)
