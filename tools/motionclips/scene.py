@@ -17,13 +17,16 @@ from .classes import CLASSES, INDEX
 N_SHAPES = 8     # see render.shape_distance
 N_TEXTURES = 7   # see render.texture_mix
 SOLID = 6        # the texture without pattern: rotation of a disc would be invisible
+ROUND = (0, 3)   # disc and hexagon: never solid (a solid hexagon hardly shows rotation)
 
 # Motion ranges, per second (chosen so one 8x4 window at 30 fps, 0.93 s, shows a
 # clear change yet stays inside the square).
 SPEED = (0.20, 0.50)          # square sides per second
-OMEGA = (1.5, 3.2)            # rad/s; below 24.5 degrees per sampled frame step
+OMEGA = (2.0, 3.0)            # rad/s: 15-23 degrees per sampled frame step (slower is
+                              # lost in noise at 64x64; faster aliases on checkers)
 GROWTH = (np.log(1.5), np.log(2.4))  # log size change per second
-SIZE = (0.12, 0.28)           # object radius, still/moving/rotating
+SIZE = (0.12, 0.28)           # object radius, still/moving
+ROTATING_SIZE = (0.16, 0.28)  # smaller rotating objects barely move a pixel
 SCALE_SIZE = (0.08, 0.40)     # radius range a growing/shrinking object stays in
 REACH = 1.1                   # shapes' farthest point, in radii (the cross)
 MARGIN = 0.03                 # room left for camera shake
@@ -86,7 +89,7 @@ def _colour_far_from(rng, others, distance):
 
 def _shape(rng, avoid, solid_ok=True):
     kind = int(rng.integers(N_SHAPES))
-    texture = int(rng.integers(N_TEXTURES if solid_ok and kind != 0 else N_TEXTURES - 1))
+    texture = int(rng.integers(N_TEXTURES if solid_ok and kind not in ROUND else N_TEXTURES - 1))
     c1 = _colour_far_from(rng, avoid, 0.45)
     c2 = _colour_far_from(rng, [c1], 0.35)
     return Shape(kind, texture, c1, c2, float(rng.uniform(2.0, 5.0)),
@@ -132,6 +135,8 @@ def _plan_motion(rng, label, duration):
         return p0, velocity, omega, s0, growth
     if name.startswith("rotating"):
         omega = rng.uniform(*OMEGA) * (1 if name == "rotating clockwise" else -1)
+        s0 = float(np.interp(s0, SIZE, ROTATING_SIZE))  # same draw, mapped to the larger range
+        room = REACH * s0 + MARGIN
     return rng.uniform(room, 1 - room, 2), velocity, omega, s0, growth
 
 
