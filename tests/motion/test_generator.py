@@ -49,7 +49,6 @@ class Determinism(unittest.TestCase):
             diff = np.abs(frames[-1].astype(int) - frames[0].astype(int)).mean()
             self.assertGreater(diff, 0.1, CLASSES[i])
 
-
     def test_plain_scene_keeps_motion_drops_clutter(self):
         for i in range(len(CLASSES)):
             full = sample_scene(clip_rng(6, i), i, 1.0)

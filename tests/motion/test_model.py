@@ -5,7 +5,6 @@ classifies held-out clips (seeds never used in training) correctly after an
 H.264 round trip, through uniformer-classify on lavapipe with validation on."""
 import json
 import os
-import struct
 import subprocess
 import sys
 import tempfile
@@ -17,8 +16,9 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 from motionclips import CLASSES  # noqa: E402
 from motionclips.clips import clip_scene, frame_chunks  # noqa: E402
-from motionclips.preprocess import to_tensor  # noqa: E402
+from motionclips.preprocess import model_input  # noqa: E402
 from motionclips.video import read_video, write_mp4  # noqa: E402
+from ufconvert import safetensors  # noqa: E402
 
 MODEL = os.path.join(ROOT, "models", "uniformer-motion.safetensors")
 CLASSIFY = os.environ.get("UF_CLASSIFY")
@@ -26,9 +26,7 @@ HELD_OUT_SEED = 4242  # training used base seeds 1, 2, 7, 8 and 1001
 
 
 def metadata():
-    with open(MODEL, "rb") as f:
-        (n,) = struct.unpack("<Q", f.read(8))
-        return json.loads(f.read(n))["__metadata__"]
+    return safetensors.read(MODEL)[1]
 
 
 class ShippedModel(unittest.TestCase):
@@ -42,9 +40,6 @@ class ShippedModel(unittest.TestCase):
     @unittest.skipUnless(CLASSIFY, "UF_CLASSIFY (uniformer-classify) not set")
     def test_classifies_held_out_clips(self):
         m = metadata()
-        crop = int(m["crop_height"])
-        mean = [float(v) for v in m["mean"].split(",")]
-        std = [float(v) for v in m["std"].split(",")]
         all_classes = tuple(range(len(CLASSES)))
         correct = []
         with tempfile.TemporaryDirectory() as tmp:
@@ -53,7 +48,7 @@ class ShippedModel(unittest.TestCase):
                 path = os.path.join(tmp, f"{i}.mp4")
                 write_mp4(path, frame_chunks([(scene, 1.0)], 320, 240, rng), 320, 240)
                 frames, _ = read_video(path)
-                np.save(os.path.join(tmp, "x.npy"), to_tensor(frames[0:29:4], crop, mean, std))
+                np.save(os.path.join(tmp, "x.npy"), model_input(frames[0:29:4], m))
                 r = subprocess.run([CLASSIFY, "--model", MODEL, "--input-npy",
                                     os.path.join(tmp, "x.npy"), "--logits-npy",
                                     os.path.join(tmp, "y.npy")], capture_output=True, text=True)

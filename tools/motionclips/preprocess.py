@@ -37,3 +37,13 @@ def to_tensor(frames, crop, mean=0.45, std=0.225):
     x = resize_crop(frames, crop) / 255.0
     x = (x - np.asarray(mean, np.float32)) / np.asarray(std, np.float32)
     return np.ascontiguousarray(x.transpose(3, 0, 1, 2)[None], dtype=np.float32)
+
+
+def model_input(frames, meta):
+    """uint8 RGB [T,H,W,3] -> the input of the model whose safetensors
+    __metadata__ is @meta (square crop_height, mean, std, color_order)."""
+    if meta.get("color_order") == "bgr":
+        frames = frames[..., ::-1]
+    mean = [float(v) for v in meta["mean"].split(",")]
+    std = [float(v) for v in meta["std"].split(",")]
+    return to_tensor(frames, int(meta["crop_height"]), mean, std)

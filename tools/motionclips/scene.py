@@ -87,9 +87,10 @@ def _colour_far_from(rng, others, distance):
     return 1.0 - others[0]  # pragmatic fallback: the complement is far enough
 
 
-def _shape(rng, avoid, solid_ok=True):
+def _shape(rng, avoid):
     kind = int(rng.integers(N_SHAPES))
-    texture = int(rng.integers(N_TEXTURES if solid_ok and kind not in ROUND else N_TEXTURES - 1))
+    # SOLID is the last texture index, so drawing below it excludes it
+    texture = int(rng.integers(N_TEXTURES if kind not in ROUND else SOLID))
     c1 = _colour_far_from(rng, avoid, 0.45)
     c2 = _colour_far_from(rng, [c1], 0.35)
     return Shape(kind, texture, c1, c2, float(rng.uniform(2.0, 5.0)),
@@ -154,10 +155,10 @@ def sample_scene(rng, label, duration, plain=False):
                             rng.normal(0, 0.08, (k, 3))], axis=1)
     distractors = []
     for _ in range(int(rng.integers(0, 5))):
-        shape = _shape(rng, [bg], solid_ok=True)
+        shape = _shape(rng, [bg])
         distractors.append(Placed(shape, rng.uniform(-0.3, 1.3, 2), float(rng.uniform(0.04, 0.16)),
                                   float(rng.uniform(0, 2 * np.pi))))
-    obj = _shape(rng, [bg] + [d.shape.colour1 for d in distractors[:2]], solid_ok=True)
+    obj = _shape(rng, [bg] + [d.shape.colour1 for d in distractors[:2]])
     p0, velocity, omega, s0, growth = _plan_motion(rng, label, duration)
     shake_amp = rng.uniform(0, 0.008) if rng.random() < 0.7 else 0.0
     shake = np.stack([np.full(2, shake_amp) * rng.uniform(0.5, 1, 2),

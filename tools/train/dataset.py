@@ -12,16 +12,18 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from motionclips import CLASSES, render_frames, sample_scene, window_times  # noqa: E402
+from motionclips.clips import clip_label  # noqa: E402
 from motionclips.preprocess import resize_crop  # noqa: E402
 from motionclips.scene import clip_rng  # noqa: E402
 
 # (width, height, weight): low resolutions are cheap to render; larger ones teach the downscale.
 RENDER_SIZES = ((96, 72, 0.3), (128, 96, 0.3), (160, 120, 0.2), (240, 180, 0.1), (320, 240, 0.1))
+ALL_CLASSES = tuple(range(len(CLASSES)))
 
 
 def make_clip(seed, index, frames, sampling_rate, crop, plain=False):
     rng = clip_rng(seed, index)
-    label = index % len(CLASSES)
+    label = clip_label(index, ALL_CLASSES)
     weights = np.array([w for _, _, w in RENDER_SIZES])
     width, height, _ = RENDER_SIZES[rng.choice(len(RENDER_SIZES), p=weights / weights.sum())]
     times = window_times(frames, sampling_rate)
