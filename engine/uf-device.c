@@ -62,6 +62,19 @@ validation_requested (void)
   return v != NULL && strcmp (v, "0") != 0 && *v != '\0';
 }
 
+/* Whether @name is among @n Vulkan property structs of @size bytes each
+ * that start with their name (VkLayerProperties, VkExtensionProperties). */
+G_STATIC_ASSERT (G_STRUCT_OFFSET (VkLayerProperties, layerName) == 0);
+G_STATIC_ASSERT (G_STRUCT_OFFSET (VkExtensionProperties, extensionName) == 0);
+static gboolean
+name_listed (const void *props, guint32 n, gsize size, const char *name)
+{
+  for (guint32 i = 0; i < n; i++)
+    if (strcmp ((const char *) props + i * size, name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean
 layer_available (const char *name)
 {
@@ -69,9 +82,7 @@ layer_available (const char *name)
   vkEnumerateInstanceLayerProperties (&n, NULL);
   VkLayerProperties *layers = g_new0 (VkLayerProperties, n);
   vkEnumerateInstanceLayerProperties (&n, layers);
-  gboolean found = FALSE;
-  for (guint32 i = 0; i < n && !found; i++)
-    found = strcmp (layers[i].layerName, name) == 0;
+  gboolean found = name_listed (layers, n, sizeof (*layers), name);
   g_free (layers);
   return found;
 }
@@ -85,7 +96,7 @@ create_instance (UfDevice *dev, gboolean validate, GError **error)
     .sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
     .pApplicationName = "gst-uniformer",
     .pEngineName = "uniformer-engine",
-    .apiVersion = VK_API_VERSION_1_1,
+    .apiVersion = VK_API_VERSION_1_2,   /* the 1.2 feature structs (capabilities) */
   };
   VkInstanceCreateInfo info = {
     .sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
@@ -210,8 +221,101 @@ choose_physical (UfDevice *dev, const char *selector, GError **error)
 }
 
 static gboolean
+has_device_extension (VkPhysicalDevice pd, const char *name)
+{
+  guint32 n = 0;
+  vkEnumerateDeviceExtensionProperties (pd, NULL, &n, NULL);
+  VkExtensionProperties *exts = g_new0 (VkExtensionProperties, n);
+  vkEnumerateDeviceExtensionProperties (pd, NULL, &n, exts);
+  gboolean found = name_listed (exts, n, sizeof (*exts), name);
+  g_free (exts);
+  return found;
+}
+
+/* gemm-coopmat.comp multiplies fp16 A and B into fp32 accumulators, one
+ * matrix per subgroup. It takes sides of 8 or 16 (16-byte aligned rows in
+ * shared memory, and at most 27 KiB of it); 16 x 16 x 16 is preferred, then
+ * the largest. */
+static void
+choose_coopmat_shape (UfDevice *dev)
+{
+  PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV get_props =
+      (PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV)
+      vkGetInstanceProcAddr (dev->instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV");
+  guint32 n = 0;
+  if (get_props == NULL || get_props (dev->physical, &n, NULL) != VK_SUCCESS)
+    return;
+  VkCooperativeMatrixPropertiesNV *shapes = g_new0 (VkCooperativeMatrixPropertiesNV, MAX (n, 1));
+  for (guint32 i = 0; i < n; i++)
+    shapes[i].sType = VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV;
+  if (get_props (dev->physical, &n, shapes) != VK_SUCCESS)
+    n = 0;
+  guint32 best = 0;
+  for (guint32 i = 0; i < n; i++) {
+    const VkCooperativeMatrixPropertiesNV *s = &shapes[i];
+    gboolean usable = s->AType == VK_COMPONENT_TYPE_FLOAT16_NV
+        && s->BType == VK_COMPONENT_TYPE_FLOAT16_NV && s->CType == VK_COMPONENT_TYPE_FLOAT32_NV
+        && s->DType == VK_COMPONENT_TYPE_FLOAT32_NV && s->scope == VK_SCOPE_SUBGROUP_NV
+        && (s->MSize == 8 || s->MSize == 16) && (s->NSize == 8 || s->NSize == 16)
+        && (s->KSize == 8 || s->KSize == 16);
+    guint32 score = s->MSize * s->NSize * s->KSize;
+    if (usable && score > best) {
+      best = score;
+      dev->coopmat_m = s->MSize;
+      dev->coopmat_n = s->NSize;
+      dev->coopmat_k = s->KSize;
+    }
+  }
+  dev->has_coopmat = best > 0;
+  g_free (shapes);
+}
+
+/* What the optional shader paths need: shaderFloat16 for fp16 arithmetic;
+ * for cooperative matrices also the extension, its feature, the Vulkan
+ * memory model (glslang declares it for every GL_NV_cooperative_matrix
+ * shader), subgroup operations in compute shaders and 32 KiB of shared
+ * memory. Without Vulkan 1.2 the device gets neither; a missing capability
+ * only means the path is not chosen. */
+static void
+query_capabilities (UfDevice *dev)
+{
+  VkPhysicalDeviceSubgroupProperties subgroup = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES,
+  };
+  VkPhysicalDeviceProperties2 props2 = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
+    .pNext = &subgroup,
+  };
+  vkGetPhysicalDeviceProperties2 (dev->physical, &props2);
+  dev->subgroup_size = subgroup.subgroupSize;
+  if (dev->props.apiVersion < VK_API_VERSION_1_2)
+    return;
+  gboolean coopmat_ext = has_device_extension (dev->physical,
+      VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV coopmat = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV,
+  };
+  VkPhysicalDeviceVulkan12Features v12 = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
+    .pNext = coopmat_ext ? &coopmat : NULL,
+  };
+  VkPhysicalDeviceFeatures2 features = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
+    .pNext = &v12,
+  };
+  vkGetPhysicalDeviceFeatures2 (dev->physical, &features);
+  dev->has_float16 = v12.shaderFloat16;
+  if (coopmat_ext && coopmat.cooperativeMatrix && v12.shaderFloat16 && v12.vulkanMemoryModel
+      && (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT)
+      && (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_BASIC_BIT)
+      && dev->props.limits.maxComputeSharedMemorySize >= 32768)
+    choose_coopmat_shape (dev);
+}
+
+static gboolean
 create_logical (UfDevice *dev, GError **error)
 {
+  query_capabilities (dev);
   float priority = 1.0f;
   VkDeviceQueueCreateInfo qi = {
     .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
@@ -219,10 +323,25 @@ create_logical (UfDevice *dev, GError **error)
     .queueCount = 1,
     .pQueuePriorities = &priority,
   };
+  /* exactly what the chosen capabilities need */
+  const char *coopmat_ext = VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME;
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV coopmat = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV,
+    .cooperativeMatrix = VK_TRUE,
+  };
+  VkPhysicalDeviceVulkan12Features v12 = {
+    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
+    .pNext = dev->has_coopmat ? &coopmat : NULL,
+    .shaderFloat16 = dev->has_float16,
+    .vulkanMemoryModel = dev->has_coopmat,
+  };
   VkDeviceCreateInfo di = {
     .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+    .pNext = dev->has_float16 ? &v12 : NULL,
     .queueCreateInfoCount = 1,
     .pQueueCreateInfos = &qi,
+    .enabledExtensionCount = dev->has_coopmat ? 1 : 0,
+    .ppEnabledExtensionNames = &coopmat_ext,
   };
   if (!uf_vk_check (vkCreateDevice (dev->physical, &di, NULL, &dev->device),
           "vkCreateDevice", error))

@@ -45,6 +45,13 @@ struct _UfDevice {
   gint validation_messages;
   char *type_name;
 
+  /* Optional shader paths the device can run (uf-tuning.h decides which
+   * are used); queried and enabled when the device is opened. */
+  guint32 subgroup_size;
+  gboolean has_float16;       /* shaderFloat16: fp16 arithmetic (ARITH_F16) */
+  gboolean has_coopmat;       /* VK_NV_cooperative_matrix, fp16 x fp16 + fp32 */
+  guint32 coopmat_m, coopmat_n, coopmat_k;      /* its shape, when has_coopmat */
+
   VkDescriptorSetLayout set_layout;
   VkPipelineLayout pipeline_layout;
   VkPipelineCache pipeline_cache;
