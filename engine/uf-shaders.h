@@ -9,9 +9,12 @@ typedef enum {
   UF_SHADER_GEMM_F16,         /* shaders/gemm.comp, weights in binding 2 */
   UF_SHADER_GEMM_TILED_F32,   /* shaders/gemm-tiled.comp, weights in binding 1 */
   UF_SHADER_GEMM_TILED_F16,   /* shaders/gemm-tiled.comp, weights in binding 2 */
+  UF_SHADER_GEMM_TILED_F32_ARITH16,   /* the same two with fp16 arithmetic (ARITH_F16) */
+  UF_SHADER_GEMM_TILED_F16_ARITH16,
   UF_SHADER_DWCONV,           /* shaders/dwconv.comp */
   UF_SHADER_LAYERNORM,        /* shaders/layernorm.comp */
   UF_SHADER_ATTENTION,        /* shaders/attention.comp */
+  UF_SHADER_ATTENTION_ARITH16,        /* shaders/attention.comp with fp16 arithmetic */
   UF_SHADER_PATCHIFY,         /* shaders/patchify.comp */
   UF_SHADER_MEANPOOL,         /* shaders/meanpool.comp */
   UF_SHADER_PREPROCESS,       /* shaders/preprocess.comp */

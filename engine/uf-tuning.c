@@ -5,15 +5,19 @@
  *
  * UF_TUNING="gemm_lx=16,gemm_tm=4" overrides entries, for measuring;
  * UF_TUNING="row=gpu" starts from another row (the tests run the GPU shapes
- * on lavapipe that way). */
+ * on lavapipe that way).
+ *
+ * arith_f16 asks for fp16 arithmetic; it is used only where the device
+ * reports shaderFloat16 (lavapipe does, but has no fp16 ALUs, so its row
+ * leaves it off). */
 #include <stdlib.h>
 #include <string.h>
 #include "uf-tuning.h"
 
 static const UfTuning tuning_table[] = {
-  /* name  gemm_tiled gemm_lx gemm_tm gemm_bk dwconv_lx rows_lx attention_lx attention_ql preprocess_lx dwconv_wo dwconv_ho */
-  { "cpu",        0,       8,      8,     16,      16,       8,       8,           8,           8,          4,        4 },
-  { "gpu",        1,      64,      4,     16,      64,      64,      64,           2,          64,          4,        1 },
+  /* name  gemm_tiled gemm_lx gemm_tm gemm_bk dwconv_lx rows_lx attention_lx attention_ql preprocess_lx dwconv_wo dwconv_ho arith_f16 */
+  { "cpu",        0,       8,      8,     16,      16,       8,       8,           8,           8,          4,        4,        0 },
+  { "gpu",        1,      64,      4,     16,      64,      64,      64,           2,          64,          4,        1,        1 },
 };
 
 static const struct {
@@ -32,6 +36,7 @@ static const struct {
   { "attention_ql", G_STRUCT_OFFSET (UfTuning, attention_ql), 1 },
   { "dwconv_wo", G_STRUCT_OFFSET (UfTuning, dwconv_wo), 1 },
   { "dwconv_ho", G_STRUCT_OFFSET (UfTuning, dwconv_ho), 1 },
+  { "arith_f16", G_STRUCT_OFFSET (UfTuning, arith_f16), 0 },
 };
 
 static UfTuning overridden[G_N_ELEMENTS (tuning_table)];
@@ -67,4 +72,10 @@ const UfTuning *
 uf_tuning_for_device (const VkPhysicalDeviceProperties *props)
 {
   return apply_overrides (props->deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? 0 : 1);
+}
+
+gboolean
+uf_tuning_use_arith_f16 (const UfTuning *tuning, const UfDevice *dev)
+{
+  return tuning->arith_f16 && dev->has_float16;
 }

@@ -16,8 +16,12 @@ typedef struct {
   guint preprocess_lx;        /* preprocess.comp: pixels per workgroup row */
   guint dwconv_wo;            /* dwconv.comp: outputs along W per invocation */
   guint dwconv_ho;            /* dwconv.comp: outputs along H per invocation */
+  guint arith_f16;            /* 1: fp16 arithmetic (ARITH_F16 variants) where the device has it */
 } UfTuning;
 
 const UfTuning *uf_tuning_for_device (const VkPhysicalDeviceProperties *props);
+
+/* A path is used when the tuning asks for it and the device can run it. */
+gboolean uf_tuning_use_arith_f16 (const UfTuning *tuning, const UfDevice *dev);
 
 #endif

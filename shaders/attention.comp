@@ -11,8 +11,21 @@
 // The inner loops are unrolled ([[unroll]]; HD, KB and QL are constants):
 // lavapipe stops any invocation after 65535 loop iterations in all (its
 // infinite-loop guard), so only the key-block loop may remain a loop.
+//
+// ARITH_F16 (for devices with shaderFloat16): q, k and v are held as f16
+// (converted on load; the arena stays fp32), each four-wide q.k product is
+// formed in f16 and the P*V products of one key block are summed in f16;
+// the scores, the running max m, the softmax sum l and the output
+// accumulators stay fp32, so the online softmax keeps its precision and
+// rounding does not grow with N.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
+#if ARITH_F16
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#define qkv_t f16vec4
+#else
+#define qkv_t vec4
+#endif
 #include "bindings.glsl"
 
 layout(local_size_x_id = 0) in;
@@ -36,13 +49,14 @@ void main()
   uint head = gl_WorkGroupID.y;
   uint stride = 3u * p.C;
   uint first = gl_WorkGroupID.x * gl_WorkGroupSize.x * QL + gl_LocalInvocationID.x;
-  vec4 q[QL][HD / 4u], acc[QL][HD / 4u];
+  qkv_t q[QL][HD / 4u];
+  vec4 acc[QL][HD / 4u];
   float m[QL], l[QL];
   [[unroll]] for (uint r = 0u; r < QL; r++) {
     uint qi = min(first + r * gl_WorkGroupSize.x, p.N - 1u);
     uint qbase = p.qkv_off + qi * stride + head * HD;
     [[unroll]] for (uint d = 0u; d < HD / 4u; d++) {
-      q[r][d] = act4[(qbase >> 2) + d] * p.scale;
+      q[r][d] = qkv_t(act4[(qbase >> 2) + d] * p.scale);
       acc[r][d] = vec4(0.0);
     }
     m[r] = -1.0 / 0.0;
@@ -64,9 +78,9 @@ void main()
         s[r][jj] = 0.0;
     [[unroll]] for (uint d = 0u; d < HD / 4u; d++)
       [[unroll]] for (uint jj = 0u; jj < KB; jj++) {
-        vec4 k = act4[kb[jj] + d];
+        qkv_t k = qkv_t(act4[kb[jj] + d]);
         [[unroll]] for (uint r = 0u; r < QL; r++)
-          s[r][jj] += dot(q[r][d], k);
+          s[r][jj] += float(dot(q[r][d], k));
       }
     float corr[QL];
     [[unroll]] for (uint r = 0u; r < QL; r++) {
@@ -85,7 +99,27 @@ void main()
       }
       m[r] = mnew;
     }
+#if ARITH_F16
+    // The weights are in (0, 1] and each block's sum at most KB |v|: no
+    // overflow; weights below fp16's range (< 6e-8 of the largest) vanish.
+    float16_t ps[QL][KB];
+    [[unroll]] for (uint r = 0u; r < QL; r++)
+      [[unroll]] for (uint jj = 0u; jj < KB; jj++)
+        ps[r][jj] = float16_t(s[r][jj]);
+#endif
     [[unroll]] for (uint d = 0u; d < HD / 4u; d++) {
+#if ARITH_F16
+      f16vec4 a[QL];
+      [[unroll]] for (uint r = 0u; r < QL; r++)
+        a[r] = f16vec4(0.0);
+      [[unroll]] for (uint jj = 0u; jj < KB; jj++) {
+        f16vec4 v = f16vec4(act4[vb[jj] + d]);
+        [[unroll]] for (uint r = 0u; r < QL; r++)
+          a[r] += ps[r][jj] * v;
+      }
+      [[unroll]] for (uint r = 0u; r < QL; r++)
+        acc[r][d] = acc[r][d] * corr[r] + vec4(a[r]);
+#else
       vec4 a[QL];
       [[unroll]] for (uint r = 0u; r < QL; r++)
         a[r] = acc[r][d] * corr[r];
@@ -96,6 +130,7 @@ void main()
       }
       [[unroll]] for (uint r = 0u; r < QL; r++)
         acc[r][d] = a[r];
+#endif
     }
   }
   [[unroll]] for (uint r = 0u; r < QL; r++) {

@@ -1,4 +1,5 @@
-/* attention.c: global multi-head self-attention (shaders/attention.comp). */
+/* attention.c: global multi-head self-attention (shaders/attention.comp,
+ * with fp16 arithmetic where the tuning asks and the device has it). */
 #include <math.h>
 #include <string.h>
 #include "uf-ops.h"
@@ -11,7 +12,9 @@ uf_op_attention_record (UfRecorder *rec, const UfAttentionArgs *a)
   guint32 spec[3] = { rec->tuning->attention_lx, a->head_dim, rec->tuning->attention_ql };
   guint32 push[5] = { a->N, a->C, a->qkv_off, a->out_off };
   memcpy (&push[4], &a->scale, sizeof (float));
-  uf_rec_dispatch (rec, UF_SHADER_ATTENTION, spec, 3, push, sizeof (push),
+  UfShaderId shader = uf_tuning_use_arith_f16 (rec->tuning, rec->dev) ?
+      UF_SHADER_ATTENTION_ARITH16 : UF_SHADER_ATTENTION;
+  uf_rec_dispatch (rec, shader, spec, 3, push, sizeof (push),
       uf_div_up (a->N, spec[0] * spec[2]), a->C / a->head_dim, 1);
 }
 

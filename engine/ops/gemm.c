@@ -1,5 +1,6 @@
 /* gemm.c: 1x1 convolutions and linear layers (shaders/gemm.comp on lavapipe,
- * shaders/gemm-tiled.comp on GPUs; engine/uf-tuning.c chooses). */
+ * shaders/gemm-tiled.comp on GPUs, with fp16 arithmetic where the device
+ * has it; engine/uf-tuning.c chooses). */
 #include <math.h>
 #include "uf-ops.h"
 
@@ -9,10 +10,15 @@ uf_op_gemm_record (UfRecorder *rec, const UfGemmArgs *a)
   g_assert (a->ldb % 8 == 0 && a->b_off % 8 == 0 && a->ldb >= a->N);
   guint32 push[11] = { a->M, a->N, a->K, a->a_off, a->lda, a->b_off, a->ldb, a->bias_off,
     a->c_off, a->ldc, a->flags };
+  const UfDevice *dev = rec->dev;
   if (rec->tuning->gemm_tiled) {
     /* 64 x 64 blocks of C per 16 x 16 workgroup (gemm-tiled.comp) */
+    static const UfShaderId tiled[2][2] = {
+      { UF_SHADER_GEMM_TILED_F32, UF_SHADER_GEMM_TILED_F16 },
+      { UF_SHADER_GEMM_TILED_F32_ARITH16, UF_SHADER_GEMM_TILED_F16_ARITH16 },
+    };
     guint32 spec[1] = { rec->tuning->gemm_bk };
-    uf_rec_dispatch (rec, a->b_f16 ? UF_SHADER_GEMM_TILED_F16 : UF_SHADER_GEMM_TILED_F32,
+    uf_rec_dispatch (rec, tiled[uf_tuning_use_arith_f16 (rec->tuning, dev)][a->b_f16 != 0],
         spec, 1, push, sizeof (push), uf_div_up (a->N, 64), uf_div_up (a->M, 64), 1);
     return;
   }

@@ -15,7 +15,16 @@ the F32 case.  (Not rounding would alone cost 4e-4 to 8e-4 of the budget.)
 The seeds keep the top-6 logits >= 1% of max|logit| apart, so the top-5 check
 cannot flip by chance within the bound.
 
-    test_network.py [--case NAME] [--keep DIR]
+With fp16 arithmetic (UF_TUNING=row=gpu on a device with shaderFloat16, the
+network-fidelity-gpu-fp16 test) the engine's own rounding is no longer small
+against 1e-3: every GEMM and attention rounds its inputs to fp16 (unit
+roundoff 4.9e-4) and sums short runs in fp16, which the op tests bound at 3e-3
+per op. Through the network small32 lands at 9.1e-4 (3.4e-4 in fp32) and
+s8 at 1.13e-3 on lavapipe. That test passes --bound 3e-3, 2.7 times the
+worst seen and still below the 1% spacing of the top-6 logits, so the top-5
+check stays sharp.
+
+    test_network.py [--case NAME] [--keep DIR] [--bound B]
 
 Exits 77 (meson: skipped) when torch is not importable.
 """
@@ -56,7 +65,7 @@ def tool_cmd(path):
     return [sys.executable, path] if b'python' in first else [path]
 
 
-def compare(got, want):
+def compare(got, want, bound=BOUND):
     """Returns (ok, message) for engine logits @got vs reference @want."""
     got = np.asarray(got, dtype=np.float64).reshape(-1)
     want = np.asarray(want, dtype=np.float64).reshape(-1)
@@ -66,14 +75,14 @@ def compare(got, want):
         return False, 'non-finite logits'
     rel = np.abs(got - want).max() / np.abs(want).max()
     top_got, top_want = np.argsort(-got)[:5].tolist(), np.argsort(-want)[:5].tolist()
-    ok = rel <= BOUND and top_got == top_want
+    ok = rel <= bound and top_got == top_want
     msg = 'max|dlogit|/max|logit| = %.3e (bound %.0e), max|dlogit| = %.3e, ' \
-          'top-5 engine %s reference %s' % (rel, BOUND, np.abs(got - want).max(),
+          'top-5 engine %s reference %s' % (rel, bound, np.abs(got - want).max(),
                                             top_got, top_want)
     return ok, msg
 
 
-def run_case(name, workdir, convert, classify):
+def run_case(name, workdir, convert, classify, bound):
     info = make_case.generate(name, workdir)
     j = lambda f: os.path.join(workdir, f)  # noqa: E731
     h, w = info['crop']
@@ -90,7 +99,7 @@ def run_case(name, workdir, convert, classify):
     subprocess.run([classify, '--model', j('model.safetensors'), '--input-npy', j('clip.npy'),
                     '--logits-npy', j('out.npy'), '--top-k', '5'], check=True)
     t2 = time.monotonic()
-    ok, msg = compare(np.load(j('out.npy')), np.load(j('logits.npy')))
+    ok, msg = compare(np.load(j('out.npy')), np.load(j('logits.npy')), bound)
     print('%s %s (%s, T=%d, %dx%d): %s; convert %.1f s, classify %.1f s' % (
         'PASS' if ok else 'FAIL', name, info['dtype'], info['frames'], h, w, msg,
         t1 - t0, t2 - t1), flush=True)
@@ -102,6 +111,8 @@ def main():
     ap.add_argument('--case', choices=sorted(make_case.CASES), action='append',
                     help='run only this case (repeatable)')
     ap.add_argument('--keep', metavar='DIR', help='write the cases under DIR and keep them')
+    ap.add_argument('--bound', type=float, default=BOUND,
+                    help='max|dlogit|/max|logit| allowed (default %(default)g)')
     args = ap.parse_args()
     torch.set_num_threads(2)
     convert, classify = os.environ.get('UF_CONVERT'), os.environ.get('UF_CLASSIFY')
@@ -112,7 +123,7 @@ def main():
         for name in args.case or sorted(make_case.CASES):
             workdir = os.path.join(args.keep or tmp, name)
             try:
-                results.append(run_case(name, workdir, convert, classify))
+                results.append(run_case(name, workdir, convert, classify, args.bound))
             except (subprocess.CalledProcessError, OSError, ValueError) as e:
                 print('FAIL %s: %s' % (name, e), flush=True)
                 results.append(False)
