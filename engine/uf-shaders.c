@@ -8,6 +8,8 @@
 #include "gemm_tiled_f16.spv.h"
 #include "gemm_tiled_f32_arith16.spv.h"
 #include "gemm_tiled_f16_arith16.spv.h"
+#include "gemm_coopmat_f32.spv.h"
+#include "gemm_coopmat_f16.spv.h"
 #include "dwconv.spv.h"
 #include "layernorm.spv.h"
 #include "attention.spv.h"
@@ -25,6 +27,8 @@ static const UfShaderCode shader_table[UF_N_SHADERS] = {
   [UF_SHADER_GEMM_TILED_F16] = ENTRY (gemm_tiled_f16),
   [UF_SHADER_GEMM_TILED_F32_ARITH16] = ENTRY (gemm_tiled_f32_arith16),
   [UF_SHADER_GEMM_TILED_F16_ARITH16] = ENTRY (gemm_tiled_f16_arith16),
+  [UF_SHADER_GEMM_COOPMAT_F32] = ENTRY (gemm_coopmat_f32),
+  [UF_SHADER_GEMM_COOPMAT_F16] = ENTRY (gemm_coopmat_f16),
   [UF_SHADER_DWCONV] = ENTRY (dwconv),
   [UF_SHADER_LAYERNORM] = ENTRY (layernorm),
   [UF_SHADER_ATTENTION] = ENTRY (attention),

@@ -11,6 +11,8 @@ typedef enum {
   UF_SHADER_GEMM_TILED_F16,   /* shaders/gemm-tiled.comp, weights in binding 2 */
   UF_SHADER_GEMM_TILED_F32_ARITH16,   /* the same two with fp16 arithmetic (ARITH_F16) */
   UF_SHADER_GEMM_TILED_F16_ARITH16,
+  UF_SHADER_GEMM_COOPMAT_F32, /* shaders/gemm-coopmat.comp, weights in binding 1 */
+  UF_SHADER_GEMM_COOPMAT_F16, /* shaders/gemm-coopmat.comp, weights in binding 2 */
   UF_SHADER_DWCONV,           /* shaders/dwconv.comp */
   UF_SHADER_LAYERNORM,        /* shaders/layernorm.comp */
   UF_SHADER_ATTENTION,        /* shaders/attention.comp */

@@ -7,17 +7,18 @@
  * UF_TUNING="row=gpu" starts from another row (the tests run the GPU shapes
  * on lavapipe that way).
  *
- * arith_f16 asks for fp16 arithmetic; it is used only where the device
- * reports shaderFloat16 (lavapipe does, but has no fp16 ALUs, so its row
- * leaves it off). */
+ * arith_f16 and gemm_coopmat ask for a path; it is taken only where the
+ * device reports the capability (lavapipe has shaderFloat16 but no fp16
+ * ALUs, so its row leaves fp16 arithmetic off; it has no cooperative
+ * matrices). */
 #include <stdlib.h>
 #include <string.h>
 #include "uf-tuning.h"
 
 static const UfTuning tuning_table[] = {
-  /* name  gemm_tiled gemm_lx gemm_tm gemm_bk dwconv_lx rows_lx attention_lx attention_ql preprocess_lx dwconv_wo dwconv_ho arith_f16 */
-  { "cpu",        0,       8,      8,     16,      16,       8,       8,           8,           8,          4,        4,        0 },
-  { "gpu",        1,      64,      4,     16,      64,      64,      64,           2,          64,          4,        1,        1 },
+  /* name  gemm_tiled gemm_lx gemm_tm gemm_bk dwconv_lx rows_lx attention_lx attention_ql preprocess_lx dwconv_wo dwconv_ho arith_f16 gemm_coopmat */
+  { "cpu",        0,       8,      8,     16,      16,       8,       8,           8,           8,          4,        4,        0,           0 },
+  { "gpu",        1,      64,      4,     16,      64,      64,      64,           2,          64,          4,        1,        1,           1 },
 };
 
 static const struct {
@@ -37,6 +38,7 @@ static const struct {
   { "dwconv_wo", G_STRUCT_OFFSET (UfTuning, dwconv_wo), 1 },
   { "dwconv_ho", G_STRUCT_OFFSET (UfTuning, dwconv_ho), 1 },
   { "arith_f16", G_STRUCT_OFFSET (UfTuning, arith_f16), 0 },
+  { "gemm_coopmat", G_STRUCT_OFFSET (UfTuning, gemm_coopmat), 0 },
 };
 
 static UfTuning overridden[G_N_ELEMENTS (tuning_table)];
@@ -78,4 +80,10 @@ gboolean
 uf_tuning_use_arith_f16 (const UfTuning *tuning, const UfDevice *dev)
 {
   return tuning->arith_f16 && dev->has_float16;
+}
+
+gboolean
+uf_tuning_use_coopmat (const UfTuning *tuning, const UfDevice *dev)
+{
+  return tuning->gemm_coopmat && dev->has_coopmat;
 }

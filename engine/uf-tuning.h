@@ -17,11 +17,14 @@ typedef struct {
   guint dwconv_wo;            /* dwconv.comp: outputs along W per invocation */
   guint dwconv_ho;            /* dwconv.comp: outputs along H per invocation */
   guint arith_f16;            /* 1: fp16 arithmetic (ARITH_F16 variants) where the device has it */
+  guint gemm_coopmat;         /* 1: gemm-coopmat.comp where the device has cooperative matrices
+                               (before gemm_tiled) */
 } UfTuning;
 
 const UfTuning *uf_tuning_for_device (const VkPhysicalDeviceProperties *props);
 
 /* A path is used when the tuning asks for it and the device can run it. */
 gboolean uf_tuning_use_arith_f16 (const UfTuning *tuning, const UfDevice *dev);
+gboolean uf_tuning_use_coopmat (const UfTuning *tuning, const UfDevice *dev);
 
 #endif

@@ -1,6 +1,7 @@
 /* gemm.c: 1x1 convolutions and linear layers (shaders/gemm.comp on lavapipe,
  * shaders/gemm-tiled.comp on GPUs, with fp16 arithmetic where the device
- * has it; engine/uf-tuning.c chooses). */
+ * has it, shaders/gemm-coopmat.comp on GPUs with cooperative matrices;
+ * engine/uf-tuning.c chooses). */
 #include <math.h>
 #include "uf-ops.h"
 
@@ -11,6 +12,16 @@ uf_op_gemm_record (UfRecorder *rec, const UfGemmArgs *a)
   guint32 push[11] = { a->M, a->N, a->K, a->a_off, a->lda, a->b_off, a->ldb, a->bias_off,
     a->c_off, a->ldc, a->flags };
   const UfDevice *dev = rec->dev;
+  if (uf_tuning_use_coopmat (rec->tuning, dev)) {
+    /* 4 subgroups per workgroup, each 2 x 2 matrices of the device's shape:
+     * blocks of 4 m x 4 n (gemm-coopmat.comp) */
+    guint32 spec[4] = { 4 * dev->subgroup_size, dev->coopmat_m, dev->coopmat_n,
+      dev->coopmat_k };
+    uf_rec_dispatch (rec, a->b_f16 ? UF_SHADER_GEMM_COOPMAT_F16 : UF_SHADER_GEMM_COOPMAT_F32,
+        spec, 4, push, sizeof (push), uf_div_up (a->N, 4 * dev->coopmat_n),
+        uf_div_up (a->M, 4 * dev->coopmat_m), 1);
+    return;
+  }
   if (rec->tuning->gemm_tiled) {
     /* 64 x 64 blocks of C per 16 x 16 workgroup (gemm-tiled.comp) */
     static const UfShaderId tiled[2][2] = {

@@ -14,7 +14,7 @@
 
 static UfDevice *device;
 
-/* The fp16 arithmetic paths: fp16's unit
+/* The fp16 paths (fp16 arithmetic, cooperative matrices): fp16's unit
  * roundoff u is 2^-11 = 4.9e-4. Inputs are rounded to fp16 (u each), a
  * product costs u and the fp16 sums are short (one 16-step GEMM panel, one
  * four-wide dot, one block of 8 keys) before fp32 takes over, so each output
@@ -45,13 +45,14 @@ check (UfOpBench *b, const float *gpu, const float *ref, gsize off, gsize n, dou
 }
 
 /* Tuning for one path, whatever the device's table row says: fp32
- * arithmetic unless asked. */
+ * arithmetic unless asked, no cooperative matrices unless asked. */
 static UfTuning
-path_tuning (guint gemm_tiled, guint arith_f16)
+path_tuning (guint gemm_tiled, guint arith_f16, guint gemm_coopmat)
 {
   UfTuning tuning = *device_tuning ();
   tuning.gemm_tiled = gemm_tiled;
   tuning.arith_f16 = arith_f16;
+  tuning.gemm_coopmat = gemm_coopmat;
   return tuning;
 }
 
@@ -67,7 +68,8 @@ skip_without_float16 (void)
 /* ---- gemm ---- */
 /* Each case runs in both fp32 shapes: gemm.comp (lavapipe's) and
  * gemm-tiled.comp (GPUs'); the /ops/gemm-arith16 rows run gemm-tiled.comp
- * with fp16 arithmetic where the device has it. */
+ * with fp16 arithmetic and the /ops/gemm-coopmat rows gemm-coopmat.comp,
+ * where the device has them. */
 typedef struct { guint32 M, N, K, flags; gboolean f16; } GemmCase;
 static const GemmCase gemm_cases[] = {
   { 37, 20, 13, UF_GEMM_BIAS, FALSE },
@@ -111,7 +113,7 @@ test_gemm (gconstpointer data)
   /* fp32 rounding of a sum of K random-signed terms grows like sqrt(K) */
   double bound = 2e-6 * MAX (1.0, sqrt (c->K / 256.0));
   for (guint tiled = 0; tiled <= 1; tiled++) {
-    UfTuning tuning = path_tuning (tiled, 0);
+    UfTuning tuning = path_tuning (tiled, 0, 0);
     run_gemm (c, &tuning, bound, tiled ? "gemm-tiled" : "gemm");
   }
 }
@@ -121,10 +123,21 @@ test_gemm_arith16 (gconstpointer data)
 {
   if (skip_without_float16 ())
     return;
-  UfTuning tuning = path_tuning (1, 1);
+  UfTuning tuning = path_tuning (1, 1, 0);
   run_gemm (data, &tuning, FP16_BOUND, "gemm-tiled fp16 arithmetic");
 }
 
+static void
+test_gemm_coopmat (gconstpointer data)
+{
+  if (!device->has_coopmat) {
+    g_test_skip ("the device lacks VK_NV_cooperative_matrix with an fp16 x fp16 + fp32 "
+        "subgroup shape (lavapipe has none): gemm-coopmat.comp not run");
+    return;
+  }
+  UfTuning tuning = path_tuning (1, 0, 1);
+  run_gemm (data, &tuning, FP16_BOUND, "gemm-coopmat");
+}
 
 /* ---- dwconv ---- */
 typedef struct { guint32 T, H, W, C, ks, residual; } DwconvCase;
@@ -348,6 +361,7 @@ main (int argc, char **argv)
   g_assert_no_error (error);
   ADD_ROWS ("gemm", gemm_cases, test_gemm);
   ADD_ROWS ("gemm-arith16", gemm_cases, test_gemm_arith16);
+  ADD_ROWS ("gemm-coopmat", gemm_cases, test_gemm_coopmat);
   ADD_ROWS ("dwconv", dwconv_cases, test_dwconv);
   ADD_ROWS ("layernorm", layernorm_cases, test_layernorm);
   ADD_ROWS ("attention", attention_cases, test_attention);
