@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "uf-vk.h"
+#include "uf-tuning.h"
 
 #define LAVAPIPE_PACKAGE "mesa-vulkan-drivers"
 
@@ -551,6 +552,19 @@ guint
 uf_device_get_validation_message_count (UfDevice *dev)
 {
   return g_atomic_int_get (&dev->validation_messages);
+}
+
+char *
+uf_device_describe_paths (UfDevice *dev)
+{
+  const UfTuning *tuning = uf_tuning_for_device (&dev->props);
+  char *coopmat = uf_tuning_use_coopmat (tuning, dev) ?
+      g_strdup_printf ("%ux%ux%u", dev->coopmat_m, dev->coopmat_n, dev->coopmat_k) :
+      g_strdup ("none");
+  char *text = g_strdup_printf ("tuning row %s, fp16 arithmetic: %s, cooperative matrix: %s",
+      tuning->name, uf_tuning_use_arith_f16 (tuning, dev) ? "yes" : "no", coopmat);
+  g_free (coopmat);
+  return text;
 }
 
 char **

@@ -50,6 +50,9 @@ const char *uf_device_get_type_name (UfDevice *device);
 /* Number of messages the Vulkan validation layer reported (when enabled with
  * UF_VULKAN_VALIDATION=1; otherwise always 0). */
 guint uf_device_get_validation_message_count (UfDevice *device);
+/* The shader paths this device's tuning uses, for logs, e.g. "tuning row gpu,
+ * fp16 arithmetic: yes, cooperative matrix: 16x16x16"; free with g_free. */
+char *uf_device_describe_paths (UfDevice *device);
 /* NULL-terminated list of "index: name (type)" strings; free with g_strfreev. */
 char **uf_device_list (GError **error);
 

@@ -598,9 +598,11 @@ gst_uniformer_infer_start (GstBaseTransform * trans)
     engine_error (self, error, "Could not prepare the model", path);
     goto failed;
   }
-  GST_INFO_OBJECT (self, "model %s (%s): %u frames of %ux%u, %u classes, on %s", path,
+  char *paths = uf_device_describe_paths (self->device);
+  GST_INFO_OBJECT (self, "model %s (%s): %u frames of %ux%u, %u classes, on %s (%s)", path,
       self->info->name, frames, self->info->crop_width, self->info->crop_height,
-      self->info->num_classes, uf_device_get_name (self->device));
+      self->info->num_classes, uf_device_get_name (self->device), paths);
+  g_free (paths);
 
   self->worker = uniformer_worker_new (self->session, frames, self->info->num_classes);
   uniformer_window_init (&self->window, frames, UNIFORMER_DEFAULT_INFERENCE_INTERVAL);

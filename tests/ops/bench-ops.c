@@ -76,7 +76,10 @@ main (int argc, char **argv)
     g_printerr ("%s\n", error->message);
     return 1;
   }
-  g_print ("device: %s, %u frames\n", uf_device_get_name (device), 2 * t);
+  char *paths = uf_device_describe_paths (device);
+  g_print ("device: %s, %u frames\nengine paths: %s\n", uf_device_get_name (device), 2 * t,
+      paths);
+  g_free (paths);
   guint32 n1 = t * 56 * 56, n2 = t * 28 * 28, n3 = t * 14 * 14;
   bench_gemm (n1, 64, 64, FALSE, "stage1 conv1 1x1 (64->64)");
   bench_gemm (n1, 256, 64, FALSE, "stage1 fc1 (64->256)");

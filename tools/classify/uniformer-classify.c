@@ -138,8 +138,10 @@ run (GError **error)
   UfDevice *device = uf_device_open (opt_device, error);
   if (device == NULL)
     return FALSE;
-  fprintf (stderr, "device: %s (%s)\n", uf_device_get_name (device),
-      uf_device_get_type_name (device));
+  char *paths = uf_device_describe_paths (device);
+  fprintf (stderr, "device: %s (%s)\nengine paths: %s\n", uf_device_get_name (device),
+      uf_device_get_type_name (device), paths);
+  g_free (paths);
   gboolean ok = FALSE;
   UfModel *model = uf_model_load (device, opt_model, error);
   UfSession *session = NULL;
