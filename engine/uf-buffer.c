@@ -24,8 +24,8 @@ uf_buffer_create (UfDevice *dev, VkDeviceSize size, gboolean host_visible, UfBuf
   VkBufferCreateInfo bi = {
     .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
     .size = buf->size,
-    .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
-        VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+    .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
+        VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
     .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
   };
   if (!uf_vk_check (vkCreateBuffer (dev->device, &bi, NULL, &buf->buffer), "vkCreateBuffer",
@@ -149,47 +149,113 @@ uf_buffer_download (UfDevice *dev, UfBuffer *buf, VkDeviceSize offset, void *dat
   return staged_copy (dev, buf, offset, data, size, FALSE, error);
 }
 
-VkDescriptorSet
-uf_descriptor_set_new (UfDevice *dev, VkDescriptorPool *pool_out,
-    UfBuffer *const buffers[UF_N_BINDINGS], GError **error)
+/* Texel views: which storage binding each one reads, and as what. Both
+ * formats are mandatory for uniform texel buffers on every Vulkan device. */
+static const struct {
+  guint source;
+  VkFormat format;
+  VkDeviceSize texel_bytes;
+} texel_views[UF_N_TEXEL_BINDINGS] = {
+  { UF_BINDING_ARENA, VK_FORMAT_R32G32B32A32_SFLOAT, 16 },
+  { UF_BINDING_WEIGHTS, VK_FORMAT_R32G32B32A32_SFLOAT, 16 },
+  { UF_BINDING_WEIGHTS16, VK_FORMAT_R16G16B16A16_SFLOAT, 8 },
+};
+
+void
+uf_descriptor_layout_bindings (VkDescriptorSetLayoutBinding out[UF_N_ALL_BINDINGS])
 {
-  VkDescriptorPoolSize ps = { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, UF_N_BINDINGS };
+  for (guint i = 0; i < UF_N_ALL_BINDINGS; i++)
+    out[i] = (VkDescriptorSetLayoutBinding) {
+      .binding = i,
+      .descriptorType = i < UF_N_BINDINGS ? VK_DESCRIPTOR_TYPE_STORAGE_BUFFER :
+          VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
+      .descriptorCount = 1,
+      .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
+    };
+}
+
+void
+uf_descriptors_clear (UfDevice *dev, UfDescriptors *d)
+{
+  for (guint i = 0; i < UF_N_TEXEL_BINDINGS; i++)
+    if (d->views[i])
+      vkDestroyBufferView (dev->device, d->views[i], NULL);
+  if (d->pool)
+    vkDestroyDescriptorPool (dev->device, d->pool, NULL);
+  memset (d, 0, sizeof (*d));
+}
+
+static gboolean
+create_texel_views (UfDevice *dev, UfDescriptors *d, UfBuffer *const buffers[UF_N_BINDINGS],
+    GError **error)
+{
+  for (guint i = 0; i < UF_N_TEXEL_BINDINGS; i++) {
+    UfBuffer *buf = buffers[texel_views[i].source];
+    /* A view covers whole texels, at most the device's limit of them. */
+    VkDeviceSize texels = MIN (buf->size / texel_views[i].texel_bytes,
+        (VkDeviceSize) dev->props.limits.maxTexelBufferElements);
+    VkBufferViewCreateInfo vi = {
+      .sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
+      .buffer = buf->buffer,
+      .format = texel_views[i].format,
+      .range = MAX (texels, 1) * texel_views[i].texel_bytes,
+    };
+    if (!uf_vk_check (vkCreateBufferView (dev->device, &vi, NULL, &d->views[i]),
+            "vkCreateBufferView", error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+uf_descriptors_init (UfDevice *dev, UfDescriptors *d, UfBuffer *const buffers[UF_N_BINDINGS],
+    GError **error)
+{
+  memset (d, 0, sizeof (*d));
+  VkDescriptorPoolSize ps[] = {
+    { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, UF_N_BINDINGS },
+    { VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, UF_N_TEXEL_BINDINGS },
+  };
   VkDescriptorPoolCreateInfo pi = {
     .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
     .maxSets = 1,
-    .poolSizeCount = 1,
-    .pPoolSizes = &ps,
+    .poolSizeCount = G_N_ELEMENTS (ps),
+    .pPoolSizes = ps,
   };
-  *pool_out = VK_NULL_HANDLE;
-  if (!uf_vk_check (vkCreateDescriptorPool (dev->device, &pi, NULL, pool_out),
+  if (!uf_vk_check (vkCreateDescriptorPool (dev->device, &pi, NULL, &d->pool),
           "vkCreateDescriptorPool", error))
-    return VK_NULL_HANDLE;
+    goto fail;
   VkDescriptorSetAllocateInfo ai = {
     .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
-    .descriptorPool = *pool_out,
+    .descriptorPool = d->pool,
     .descriptorSetCount = 1,
     .pSetLayouts = &dev->set_layout,
   };
-  VkDescriptorSet set = VK_NULL_HANDLE;
-  if (!uf_vk_check (vkAllocateDescriptorSets (dev->device, &ai, &set),
-          "vkAllocateDescriptorSets", error)) {
-    vkDestroyDescriptorPool (dev->device, *pool_out, NULL);
-    *pool_out = VK_NULL_HANDLE;
-    return VK_NULL_HANDLE;
-  }
+  if (!uf_vk_check (vkAllocateDescriptorSets (dev->device, &ai, &d->set),
+          "vkAllocateDescriptorSets", error)
+      || !create_texel_views (dev, d, buffers, error))
+    goto fail;
   VkDescriptorBufferInfo infos[UF_N_BINDINGS];
-  VkWriteDescriptorSet writes[UF_N_BINDINGS];
-  for (guint i = 0; i < UF_N_BINDINGS; i++) {
-    infos[i] = (VkDescriptorBufferInfo) { buffers[i]->buffer, 0, VK_WHOLE_SIZE };
+  VkWriteDescriptorSet writes[UF_N_ALL_BINDINGS];
+  for (guint i = 0; i < UF_N_ALL_BINDINGS; i++) {
+    gboolean storage = i < UF_N_BINDINGS;
+    if (storage)
+      infos[i] = (VkDescriptorBufferInfo) { buffers[i]->buffer, 0, VK_WHOLE_SIZE };
     writes[i] = (VkWriteDescriptorSet) {
       .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
-      .dstSet = set,
+      .dstSet = d->set,
       .dstBinding = i,
       .descriptorCount = 1,
-      .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-      .pBufferInfo = &infos[i],
+      .descriptorType = storage ? VK_DESCRIPTOR_TYPE_STORAGE_BUFFER :
+          VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
+      .pBufferInfo = storage ? &infos[i] : NULL,
+      .pTexelBufferView = storage ? NULL : &d->views[i - UF_N_BINDINGS],
     };
   }
-  vkUpdateDescriptorSets (dev->device, UF_N_BINDINGS, writes, 0, NULL);
-  return set;
+  vkUpdateDescriptorSets (dev->device, UF_N_ALL_BINDINGS, writes, 0, NULL);
+  return TRUE;
+
+fail:
+  uf_descriptors_clear (dev, d);
+  return FALSE;
 }

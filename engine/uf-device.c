@@ -349,17 +349,11 @@ create_logical (UfDevice *dev, GError **error)
     return FALSE;
   vkGetDeviceQueue (dev->device, dev->queue_family, 0, &dev->queue);
 
-  VkDescriptorSetLayoutBinding bindings[UF_N_BINDINGS];
-  for (guint i = 0; i < UF_N_BINDINGS; i++)
-    bindings[i] = (VkDescriptorSetLayoutBinding) {
-      .binding = i,
-      .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-      .descriptorCount = 1,
-      .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
-    };
+  VkDescriptorSetLayoutBinding bindings[UF_N_ALL_BINDINGS];
+  uf_descriptor_layout_bindings (bindings);
   VkDescriptorSetLayoutCreateInfo li = {
     .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
-    .bindingCount = UF_N_BINDINGS,
+    .bindingCount = UF_N_ALL_BINDINGS,
     .pBindings = bindings,
   };
   if (!uf_vk_check (vkCreateDescriptorSetLayout (dev->device, &li, NULL, &dev->set_layout),

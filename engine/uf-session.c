@@ -18,7 +18,7 @@ typedef struct {
   VkCommandPool pool;
   VkCommandBuffer cb;
   VkFence fence;
-  VkDescriptorPool dpool;
+  UfDescriptors descriptors;
   VkDescriptorSet set;
 } UfSubmitter;
 
@@ -81,10 +81,8 @@ submitter_bind (UfSession *ss, UfSubmitter *sub, UfBuffer *staging, GError **err
     [UF_BINDING_STAGING] = staging,
     [UF_BINDING_CONTROL] = &ss->control,
   };
-  if (sub->dpool)
-    vkDestroyDescriptorPool (ss->dev->device, sub->dpool, NULL);
-  sub->set = uf_descriptor_set_new (ss->dev, &sub->dpool, buffers, error);
-  return sub->set != VK_NULL_HANDLE;
+  uf_descriptors_clear (ss->dev, &sub->descriptors);
+  return uf_descriptors_init (ss->dev, &sub->descriptors, buffers, error);
 }
 
 static void
@@ -95,8 +93,7 @@ submitter_clear (UfSession *ss, UfSubmitter *sub)
     vkDestroyFence (d, sub->fence, NULL);
   if (sub->pool)
     vkDestroyCommandPool (d, sub->pool, NULL);
-  if (sub->dpool)
-    vkDestroyDescriptorPool (d, sub->dpool, NULL);
+  uf_descriptors_clear (ss->dev, &sub->descriptors);
 }
 
 static void
@@ -126,7 +123,7 @@ record_forward (UfSession *ss, GError **error)
       VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
       VK_ACCESS_SHADER_READ_BIT);
   UfRecorder rec;
-  uf_rec_init (&rec, ss->dev, cb, ss->run.set, ss->queries);
+  uf_rec_init (&rec, ss->dev, cb, ss->run.descriptors.set, ss->queries);
   uf_network_record (&rec, ss->model, &ss->plan, ss->slot_floats, 0);
   VkBufferCopy region = {
     .srcOffset = (VkDeviceSize) ss->plan.logits * sizeof (float),
@@ -479,7 +476,7 @@ uf_session_upload_frame (UfSession *ss, guint slot, const UfFrame *frame, GError
     };
     vkBeginCommandBuffer (ss->upload.cb, &bi);
     UfRecorder rec;
-    uf_rec_init (&rec, ss->dev, ss->upload.cb, ss->upload.set, VK_NULL_HANDLE);
+    uf_rec_init (&rec, ss->dev, ss->upload.cb, ss->upload.descriptors.set, VK_NULL_HANDLE);
     uf_op_preprocess_record (&rec, &a);
     ok = uf_rec_finish (&rec, error);
     vkEndCommandBuffer (ss->upload.cb);

@@ -16,9 +16,9 @@
 #include "uf-tuning.h"
 
 static const UfTuning tuning_table[] = {
-  /* name  gemm_tiled gemm_lx gemm_tm gemm_bk dwconv_lx rows_lx attention_lx attention_ql preprocess_lx dwconv_wo dwconv_ho arith_f16 gemm_coopmat */
-  { "cpu",        0,       8,      8,     16,      16,       8,       8,           8,           8,          4,        4,        0,           0 },
-  { "gpu",        1,      64,      4,     16,      64,      64,      64,           2,          64,          4,        1,        1,           1 },
+  /* name  gemm_tiled gemm_lx gemm_tm gemm_cw gemm_bk dwconv_lx rows_lx attention_lx attention_ql preprocess_lx dwconv_wo dwconv_ho arith_f16 gemm_coopmat */
+  { "cpu",        0,       8,     12,      8,     16,      16,       8,       8,           8,           8,          4,        4,        0,           0 },
+  { "gpu",        1,      64,      4,      8,     16,      64,      64,      64,           2,          64,          4,        1,        1,           1 },
 };
 
 static const struct {
@@ -30,6 +30,7 @@ static const struct {
   { "gemm_lx", G_STRUCT_OFFSET (UfTuning, gemm_lx), 1 },
   { "gemm_bk", G_STRUCT_OFFSET (UfTuning, gemm_bk), 1 },
   { "gemm_tm", G_STRUCT_OFFSET (UfTuning, gemm_tm), 1 },
+  { "gemm_cw", G_STRUCT_OFFSET (UfTuning, gemm_cw), 4 },
   { "dwconv_lx", G_STRUCT_OFFSET (UfTuning, dwconv_lx), 1 },
   { "rows_lx", G_STRUCT_OFFSET (UfTuning, rows_lx), 1 },
   { "attention_lx", G_STRUCT_OFFSET (UfTuning, attention_lx), 1 },

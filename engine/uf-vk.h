@@ -1,9 +1,9 @@
 /* uf-vk.h: the engine's internal Vulkan objects shared by its source files.
  *
- * Every compute shader uses the same descriptor set layout (uf-bindings.h
- * lists the bindings) and one 128-byte push-constant block, so a whole
- * forward pass binds one descriptor set and each op only pushes its offsets
- * and sizes. */
+ * Every compute shader uses the same descriptor set layout (the enum below
+ * and shaders/bindings.glsl list the bindings) and one 128-byte
+ * push-constant block, so a whole forward pass binds one descriptor set and
+ * each op only pushes its offsets and sizes. */
 #ifndef UF_VK_H
 #define UF_VK_H
 
@@ -12,7 +12,9 @@
 #include "uf-shaders.h"
 
 #define UF_PUSH_CONSTANT_BYTES 128
-#define UF_N_BINDINGS 6
+#define UF_N_BINDINGS 6          /* storage buffers, one UfBuffer each */
+#define UF_N_TEXEL_BINDINGS 3    /* texel views of some of those buffers */
+#define UF_N_ALL_BINDINGS (UF_N_BINDINGS + UF_N_TEXEL_BINDINGS)
 
 /* Binding numbers; they must match shaders/bindings.glsl. */
 enum {
@@ -22,6 +24,12 @@ enum {
   UF_BINDING_RING = 3,        /* preprocessed frame slots, float [slot][3][H][W] */
   UF_BINDING_STAGING = 4,     /* raw frame bytes, host visible */
   UF_BINDING_CONTROL = 5,     /* window slot indices, host visible */
+  /* The same memory read as vec4 texels (uniform texel buffers): lavapipe
+   * turns a texel fetch into one branch-free gather, where a storage-buffer
+   * load at a per-lane address becomes a loop over the lanes. */
+  UF_BINDING_ARENA_TEXELS = 6,      /* arena, RGBA32F */
+  UF_BINDING_WEIGHTS_TEXELS = 7,    /* F32 weights, RGBA32F */
+  UF_BINDING_WEIGHTS16_TEXELS = 8,  /* F16 weights, RGBA16F */
 };
 
 typedef struct {
@@ -65,6 +73,13 @@ struct _UfDevice {
   VkCommandPool upload_pool;  /* for one-off copies, under queue_lock */
 };
 
+/* A descriptor set for one set of buffers, and the texel views it holds. */
+typedef struct {
+  VkDescriptorPool pool;
+  VkDescriptorSet set;
+  VkBufferView views[UF_N_TEXEL_BINDINGS];
+} UfDescriptors;
+
 /* uf-device.c */
 gboolean uf_vk_check (VkResult result, const char *what, GError **error);
 VkPipeline uf_device_get_pipeline (UfDevice *dev, UfShaderId shader, const guint32 *spec,
@@ -81,7 +96,9 @@ gboolean uf_buffer_upload (UfDevice *dev, UfBuffer *buf, VkDeviceSize offset,
     const void *data, VkDeviceSize size, GError **error);
 gboolean uf_buffer_download (UfDevice *dev, UfBuffer *buf, VkDeviceSize offset,
     void *data, VkDeviceSize size, GError **error);
-VkDescriptorSet uf_descriptor_set_new (UfDevice *dev, VkDescriptorPool *pool_out,
+gboolean uf_descriptors_init (UfDevice *dev, UfDescriptors *d,
     UfBuffer *const buffers[UF_N_BINDINGS], GError **error);
+void uf_descriptors_clear (UfDevice *dev, UfDescriptors *d);
+void uf_descriptor_layout_bindings (VkDescriptorSetLayoutBinding out[UF_N_ALL_BINDINGS]);
 
 #endif /* UF_VK_H */

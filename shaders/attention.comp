@@ -5,8 +5,10 @@
 // each), the output [N][C] in the same head-major order.
 //
 // Each invocation handles QL queries of one head; lanes run along queries,
-// so every lane reads the same key and value (a broadcast load on
-// lavapipe), and each such load feeds QL queries.
+// so every lane reads the same key and value, and each such load feeds QL
+// queries. Keys and values come through the arena's texel view: on lavapipe
+// a storage-buffer load inside a loop is a loop over the lanes even when
+// the address is uniform, a texel fetch one branch-free gather.
 //
 // The inner loops are unrolled ([[unroll]]; HD, KB and QL are constants):
 // lavapipe stops any invocation after 65535 loop iterations in all (its
@@ -37,6 +39,7 @@ layout(std430, set = 0, binding = BINDING_ARENA) buffer Arena { float act[]; };
 // The same memory seen as vec4: keys and values are read four floats per
 // load (offsets are multiples of 4: the host checks C and HD % 4 == 0).
 layout(std430, set = 0, binding = BINDING_ARENA) readonly buffer Arena4 { vec4 act4[]; };
+layout(set = 0, binding = BINDING_ARENA_TEXELS) uniform samplerBuffer act_texels;
 
 layout(push_constant) uniform Push {
   uint N, C;
@@ -78,7 +81,7 @@ void main()
         s[r][jj] = 0.0;
     [[unroll]] for (uint d = 0u; d < HD / 4u; d++)
       [[unroll]] for (uint jj = 0u; jj < KB; jj++) {
-        qkv_t k = qkv_t(act4[kb[jj] + d]);
+        qkv_t k = qkv_t(texelFetch(act_texels, int(kb[jj] + d)));
         [[unroll]] for (uint r = 0u; r < QL; r++)
           s[r][jj] += float(dot(q[r][d], k));
       }
@@ -113,7 +116,7 @@ void main()
       [[unroll]] for (uint r = 0u; r < QL; r++)
         a[r] = f16vec4(0.0);
       [[unroll]] for (uint jj = 0u; jj < KB; jj++) {
-        f16vec4 v = f16vec4(act4[vb[jj] + d]);
+        f16vec4 v = f16vec4(texelFetch(act_texels, int(vb[jj] + d)));
         [[unroll]] for (uint r = 0u; r < QL; r++)
           a[r] += ps[r][jj] * v;
       }
@@ -124,7 +127,7 @@ void main()
       [[unroll]] for (uint r = 0u; r < QL; r++)
         a[r] = acc[r][d] * corr[r];
       [[unroll]] for (uint jj = 0u; jj < KB; jj++) {
-        vec4 v = act4[vb[jj] + d];
+        vec4 v = texelFetch(act_texels, int(vb[jj] + d));
         [[unroll]] for (uint r = 0u; r < QL; r++)
           a[r] += s[r][jj] * v;
       }

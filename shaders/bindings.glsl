@@ -7,3 +7,7 @@
 #define BINDING_RING 3       // preprocessed frame slots, float [slot][3][H][W]
 #define BINDING_STAGING 4    // raw frame bytes
 #define BINDING_CONTROL 5    // window slot indices
+// The same memory as vec4 texels (engine/uf-vk.h says why)
+#define BINDING_ARENA_TEXELS 6      // arena, RGBA32F
+#define BINDING_WEIGHTS_TEXELS 7    // F32 weights, RGBA32F
+#define BINDING_WEIGHTS16_TEXELS 8  // F16 weights, RGBA16F

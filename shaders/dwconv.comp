@@ -4,11 +4,15 @@
 // optionally adding its input (the DPE residual). Weights are [KS^3][C].
 //
 // Lanes run along channels; each invocation makes an HO x WO tile of outputs
-// in one (t, channel) plane. Per kernel plane kt it keeps the KS x KS weights
-// in registers and loads each input voxel of the (HO+KS-1) x (WO+KS-1) patch
-// once, feeding every output it touches: on lavapipe every per-lane load is a
-// gather, so loads per multiply-add is what sets the speed. Border tests
-// depend only on the position, so they are uniform across the subgroup.
+// in one t plane, for four channels (TEXELS) or one. Per kernel plane kt it
+// keeps the KS x KS weights in registers and loads each input voxel of the
+// (HO+KS-1) x (WO+KS-1) patch once, feeding every output it touches: on
+// lavapipe every per-lane load is a gather, so loads per multiply-add is
+// what sets the speed, and a vec4 texel fetch (four channels) is one
+// branch-free gather where a storage-buffer load is a loop over the lanes.
+// TEXELS needs C and every offset to be multiples of 4; the host checks.
+// Border tests depend only on the position, so they are uniform across the
+// subgroup.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 #include "bindings.glsl"
@@ -17,9 +21,13 @@ layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint KS = 3;
 layout(constant_id = 2) const uint WO = 4;
 layout(constant_id = 3) const uint HO = 4;
+layout(constant_id = 4) const bool TEXELS = false;
+const uint CPL = TEXELS ? 4u : 1u;    // channels per lane
 
 layout(std430, set = 0, binding = BINDING_ARENA) buffer Arena { float act[]; };
 layout(std430, set = 0, binding = BINDING_WEIGHTS) readonly buffer Weights { float w[]; };
+layout(set = 0, binding = BINDING_ARENA_TEXELS) uniform samplerBuffer act_texels;
+layout(set = 0, binding = BINDING_WEIGHTS_TEXELS) uniform samplerBuffer w_texels;
 
 layout(push_constant) uniform Push {
   uint T, H, W, C;
@@ -28,9 +36,20 @@ layout(push_constant) uniform Push {
   uint residual;
 } p;
 
+// CPL consecutive elements starting at e (a multiple of CPL), in .x first.
+vec4 load_act(uint e)
+{
+  return TEXELS ? texelFetch(act_texels, int(e >> 2)) : vec4(act[e], 0.0, 0.0, 0.0);
+}
+
+vec4 load_w(uint e)
+{
+  return TEXELS ? texelFetch(w_texels, int(e >> 2)) : vec4(w[e], 0.0, 0.0, 0.0);
+}
+
 void main()
 {
-  uint c = gl_GlobalInvocationID.x;
+  uint c = gl_GlobalInvocationID.x * CPL;
   uint w0 = gl_WorkGroupID.y * WO;
   uint h_tiles = (p.H + HO - 1u) / HO;
   uint t = gl_WorkGroupID.z / h_tiles;
@@ -38,17 +57,17 @@ void main()
   if (c >= p.C)
     return;
   int pad = int(KS / 2u);
-  float acc[HO * WO];
-  float b = w[p.bias_off + c];
+  vec4 acc[HO * WO];
+  vec4 b = load_w(p.bias_off + c);
   [[unroll]] for (uint o = 0u; o < HO * WO; o++)
     acc[o] = b;
   [[unroll]] for (uint kt = 0u; kt < KS; kt++) {
     int ti = int(t + kt) - pad;
     if (ti < 0 || ti >= int(p.T))
       continue;
-    float wk[KS * KS];
+    vec4 wk[KS * KS];
     [[unroll]] for (uint k = 0u; k < KS * KS; k++)
-      wk[k] = w[p.w_off + (kt * KS * KS + k) * p.C + c];
+      wk[k] = load_w(p.w_off + (kt * KS * KS + k) * p.C + c);
     [[unroll]] for (uint ih = 0u; ih < HO + KS - 1u; ih++) {
       int hi = int(h0 + ih) - pad;
       if (hi < 0 || hi >= int(p.H))
@@ -58,7 +77,7 @@ void main()
         int wi = int(w0 + iw) - pad;
         if (wi < 0 || wi >= int(p.W))
           continue;
-        float x = act[row + uint(wi) * p.C];
+        vec4 x = load_act(row + uint(wi) * p.C);
         [[unroll]] for (uint oh = 0u; oh < HO; oh++) {
           int kh = int(ih) - int(oh);
           if (kh < 0 || kh >= int(KS))
@@ -81,10 +100,11 @@ void main()
       if (wo >= p.W)
         break;
       uint pos = ((t * p.H + ho) * p.W + wo) * p.C + c;
-      float v = acc[oh * WO + ow];
+      vec4 v = acc[oh * WO + ow];
       if (p.residual != 0u)
-        v += act[p.in_off + pos];
-      act[p.out_off + pos] = v;
+        v += load_act(p.in_off + pos);
+      [[unroll]] for (uint j = 0u; j < CPL; j++)
+        act[p.out_off + pos + j] = v[j];
     }
   }
 }

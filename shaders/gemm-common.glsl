@@ -35,6 +35,23 @@ void load_b8(uint e, out vec4 lo, out vec4 hi)
 #endif
 }
 
+#if GEMM_TEXELS
+// Texel views of the same memory (gemm.comp reads through them, see
+// engine/uf-vk.h for why).
+layout(set = 0, binding = BINDING_ARENA_TEXELS) uniform samplerBuffer act_texels;
+#if WEIGHTS_F16
+layout(set = 0, binding = BINDING_WEIGHTS16_TEXELS) uniform samplerBuffer w_texels;
+#else
+layout(set = 0, binding = BINDING_WEIGHTS_TEXELS) uniform samplerBuffer w_texels;
+#endif
+
+// Four consecutive weights starting at element e (a multiple of 4).
+vec4 fetch_b4(uint e)
+{
+  return texelFetch(w_texels, int(e >> 2));
+}
+#endif
+
 // One weight, element e.
 float load_b1(uint e)
 {

@@ -2,55 +2,69 @@
 // gemm.comp: the GEMM shaped for lavapipe (gemm-common.glsl says what it
 // computes; gemm-tiled.comp is the shape for GPUs).
 //
-// Lanes run along columns, so the A element each lane needs is the same for
-// the whole subgroup (one scalar load and a broadcast), and each invocation
-// keeps a TM x 8 register tile so every B load feeds TM multiply-adds
-// (shared/docs/field-notes.md).
+// Lanes run along columns: each invocation keeps a TM x CW register tile
+// (CW columns, 4 or 8) and walks K four steps at a time. Every operand is
+// read as a vec4 texel fetch, which lavapipe compiles to one branch-free
+// gather; a storage-buffer load at a per-lane address costs a loop over the
+// lanes (shared/docs/field-notes.md, engine/uf-vk.h). A rows come from the
+// arena's texel view when a_off and lda are multiples of 4 (A_TEXELS), else
+// from the storage buffer.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
+#define GEMM_TEXELS 1
 #include "gemm-common.glsl"
 
 layout(local_size_x_id = 0) in;
-layout(constant_id = 1) const uint TM = 8;
+layout(constant_id = 1) const uint TM = 4;
+layout(constant_id = 2) const uint CW = 8;
+layout(constant_id = 3) const bool A_TEXELS = true;
+const uint CV = CW / 4u;      // vec4s per row of the tile
+
+// Four consecutive A elements of one row, starting at k (a multiple of 4).
+vec4 load_a4(uint row_start, uint k)
+{
+  if (A_TEXELS)
+    return texelFetch(act_texels, int((row_start + k) >> 2));
+  uint a = row_start + k;
+  return vec4(act[a], act[a + 1u], act[a + 2u], act[a + 3u]);
+}
 
 void main()
 {
-  uint col0 = (gl_WorkGroupID.x * gl_WorkGroupSize.x + gl_LocalInvocationID.x) * 8u;
+  uint col0 = (gl_WorkGroupID.x * gl_WorkGroupSize.x + gl_LocalInvocationID.x) * CW;
   uint row0 = gl_WorkGroupID.y * TM;
-  // Lanes past the last column still run the loop (clamped) so the A loads
-  // stay uniform; they just do not store.
-  uint bcol = min(col0, p.ldb - 8u);
+  // Lanes past the last column compute a clamped copy and do not store;
+  // rows past M likewise.
+  uint e = p.b_off + min(col0, p.ldb - CW);
   uint arow[TM];
-  vec4 lo[TM], hi[TM];
+  vec4 acc[TM][CV];
   [[unroll]] for (uint i = 0u; i < TM; i++) {
     arow[i] = p.a_off + min(row0 + i, p.M - 1u) * p.lda;
-    lo[i] = vec4(0.0);
-    hi[i] = vec4(0.0);
+    [[unroll]] for (uint c = 0u; c < CV; c++)
+      acc[i][c] = vec4(0.0);
   }
-  uint e = p.b_off + bcol;
   uint k = 0u;
   for (; k + 4u <= p.K; k += 4u) {
-    vec4 b0l, b0h, b1l, b1h, b2l, b2h, b3l, b3h;
-    load_b8(e, b0l, b0h);
-    load_b8(e + p.ldb, b1l, b1h);
-    load_b8(e + 2u * p.ldb, b2l, b2h);
-    load_b8(e + 3u * p.ldb, b3l, b3h);
+    vec4 b[4][CV];
+    [[unroll]] for (uint kk = 0u; kk < 4u; kk++)
+      [[unroll]] for (uint c = 0u; c < CV; c++)
+        b[kk][c] = fetch_b4(e + kk * p.ldb + 4u * c);
     e += 4u * p.ldb;
     [[unroll]] for (uint i = 0u; i < TM; i++) {
-      uint a = arow[i] + k;
-      float a0 = act[a], a1 = act[a + 1u], a2 = act[a + 2u], a3 = act[a + 3u];
-      lo[i] += a0 * b0l + a1 * b1l + a2 * b2l + a3 * b3l;
-      hi[i] += a0 * b0h + a1 * b1h + a2 * b2h + a3 * b3h;
+      vec4 a = load_a4(arow[i], k);
+      [[unroll]] for (uint c = 0u; c < CV; c++)
+        acc[i][c] += a.x * b[0][c] + a.y * b[1][c] + a.z * b[2][c] + a.w * b[3][c];
     }
   }
   for (; k < p.K; k++) {
-    vec4 bl, bh;
-    load_b8(e, bl, bh);
+    vec4 b[CV];
+    [[unroll]] for (uint c = 0u; c < CV; c++)
+      b[c] = fetch_b4(e + 4u * c);
     e += p.ldb;
     [[unroll]] for (uint i = 0u; i < TM; i++) {
       float a = act[arow[i] + k];
-      lo[i] += a * bl;
-      hi[i] += a * bh;
+      [[unroll]] for (uint c = 0u; c < CV; c++)
+        acc[i][c] += a * b[c];
     }
   }
   if (col0 >= p.N)
@@ -59,11 +73,11 @@ void main()
     uint row = row0 + i;
     if (row >= p.M)
       break;
-    [[unroll]] for (uint j = 0u; j < 8u; j++) {
+    [[unroll]] for (uint j = 0u; j < CW; j++) {
       uint col = col0 + j;
       if (col >= p.N)
         break;
-      store_c(row, col, j < 4u ? lo[i][j] : hi[i][j - 4u]);
+      store_c(row, col, acc[i][j >> 2u][j & 3u]);
     }
   }
 }

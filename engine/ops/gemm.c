@@ -33,10 +33,14 @@ uf_op_gemm_record (UfRecorder *rec, const UfGemmArgs *a)
         spec, 1, push, sizeof (push), uf_div_up (a->N, 64), uf_div_up (a->M, 64), 1);
     return;
   }
-  guint32 spec[2] = { rec->tuning->gemm_lx, rec->tuning->gemm_tm };
-  uf_rec_dispatch (rec, a->b_f16 ? UF_SHADER_GEMM_F16 : UF_SHADER_GEMM_F32, spec, 2,
-      push, sizeof (push), uf_div_up (uf_div_up (a->N, 8), spec[0]), uf_div_up (a->M, spec[1]),
-      1);
+  /* TM x CW outputs per invocation (gemm.comp); A through the arena's
+   * texel view when its rows start on texel boundaries; CW is 4 or 8 so a
+   * tile never spans more than ldb (a multiple of 8) columns */
+  guint32 spec[4] = { rec->tuning->gemm_lx, rec->tuning->gemm_tm,
+    rec->tuning->gemm_cw == 4 ? 4 : 8, a->a_off % 4 == 0 && a->lda % 4 == 0 };
+  uf_rec_dispatch (rec, a->b_f16 ? UF_SHADER_GEMM_F16 : UF_SHADER_GEMM_F32, spec, 4,
+      push, sizeof (push), uf_div_up (uf_div_up (a->N, spec[2]), spec[0]),
+      uf_div_up (a->M, spec[1]), 1);
 }
 
 static double

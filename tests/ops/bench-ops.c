@@ -1,23 +1,35 @@
 /* bench-ops.c: times each op at the sizes UniFormer-S uses (16 x 224 x 224
  * unless noted), to show where the time goes. A benchmark, not a test:
- *   build/tests/ops/bench-ops [frames] */
+ *   build/tests/ops/bench-ops [frames [only]]
+ * With "only", just the rows whose name contains it (e.g. "fc", "DW"). */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include "op-bench.h"
 
 #define RECORD(fn) ((UfOpRecordFunc) (void (*) (void)) (fn))
 
 static UfDevice *device;
+static const char *only;
+
+static gboolean
+skipped (const char *what)
+{
+  return only != NULL && strstr (what, only) == NULL;
+}
 
 static void
 report (const char *what, UfOpBench *b, double macs)
 {
-  g_print ("%-34s %9.2f ms %8.2f GFLOP/s\n", what, b->last_ms, 2 * macs / b->last_ms / 1e6);
+  g_print ("%-34s %9.2f ms %8.2f GFLOP/s %9.2f CPU ms %8.2f GFLOP/CPU-s\n", what, b->last_ms,
+      2 * macs / b->last_ms / 1e6, b->last_cpu_ms, 2 * macs / b->last_cpu_ms / 1e6);
 }
 
 static void
 bench_gemm (guint32 M, guint32 N, guint32 K, gboolean f16, const char *what)
 {
+  if (skipped (what))
+    return;
   guint32 ldb = (N + 7) / 8 * 8;
   UfGemmArgs a = { M, N, K, 0, K, 0, ldb, 0, M * K, N, UF_GEMM_BIAS, f16 };
   UfOpBench b;
@@ -32,6 +44,8 @@ bench_gemm (guint32 M, guint32 N, guint32 K, gboolean f16, const char *what)
 static void
 bench_dwconv (guint32 t, guint32 hw, guint32 C, guint32 ks, const char *what)
 {
+  if (skipped (what))
+    return;
   gsize vol = (gsize) t * hw * hw * C;
   UfDwconvArgs a = { t, hw, hw, C, 0, vol, 0, ks * ks * ks * C, 1, ks };
   UfOpBench b;
@@ -45,6 +59,8 @@ bench_dwconv (guint32 t, guint32 hw, guint32 C, guint32 ks, const char *what)
 static void
 bench_attention (guint32 N, guint32 C, const char *what)
 {
+  if (skipped (what))
+    return;
   UfAttentionArgs a = { N, C, 0, 3 * N * C, 0.125f, 64 };
   UfOpBench b;
   uf_op_bench_init (&b, device, 1, (gsize) 4 * N * C, 0, 0, 0, 0, 0, 1.0f);
@@ -57,6 +73,8 @@ bench_attention (guint32 N, guint32 C, const char *what)
 static void
 bench_layernorm (guint32 rows, guint32 C, const char *what)
 {
+  if (skipped (what))
+    return;
   UfLayernormArgs a = { rows, C, 0, rows * C, 0, C, 1e-6f };
   UfOpBench b;
   uf_op_bench_init (&b, device, 1, (gsize) 2 * rows * C, 2 * C, 0, 0, 0, 0, 1.0f);
@@ -70,6 +88,7 @@ int
 main (int argc, char **argv)
 {
   guint t = argc > 1 ? atoi (argv[1]) / 2 : 8;
+  only = argc > 2 ? argv[2] : NULL;
   GError *error = NULL;
   device = uf_device_open (NULL, &error);
   if (device == NULL) {

@@ -1,4 +1,5 @@
 /* op-bench.c */
+#include <sys/resource.h>
 #include <math.h>
 #include <string.h>
 #include "op-bench.h"
@@ -67,6 +68,15 @@ make_buffer (UfDevice *dev, UfBuffer *buf, const void *data, gsize bytes, gboole
   g_assert_no_error (error);
 }
 
+static double
+process_cpu_ms (void)
+{
+  struct rusage u;
+  getrusage (RUSAGE_SELF, &u);
+  return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3
+      + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
+}
+
 void
 uf_op_bench_run (UfOpBench *b, UfOpRecordFunc record, UfOpReferenceFunc reference,
     gconstpointer args)
@@ -83,8 +93,8 @@ uf_op_bench_run (UfOpBench *b, UfOpRecordFunc record, UfOpReferenceFunc referenc
   UfBuffer *ptrs[UF_N_BINDINGS];
   for (guint i = 0; i < UF_N_BINDINGS; i++)
     ptrs[i] = &bufs[i];
-  VkDescriptorPool dpool;
-  VkDescriptorSet set = uf_descriptor_set_new (dev, &dpool, ptrs, &error);
+  UfDescriptors descriptors;
+  g_assert_true (uf_descriptors_init (dev, &descriptors, ptrs, &error));
   g_assert_no_error (error);
 
   VkCommandBufferAllocateInfo ai = {
@@ -101,7 +111,7 @@ uf_op_bench_run (UfOpBench *b, UfOpRecordFunc record, UfOpReferenceFunc referenc
   VkCommandBufferBeginInfo bi = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
   vkBeginCommandBuffer (cb, &bi);
   UfRecorder rec;
-  uf_rec_init (&rec, dev, cb, set, VK_NULL_HANDLE);
+  uf_rec_init (&rec, dev, cb, descriptors.set, VK_NULL_HANDLE);
   if (b->tuning)
     rec.tuning = b->tuning;
   record (&rec, args);
@@ -109,8 +119,10 @@ uf_op_bench_run (UfOpBench *b, UfOpRecordFunc record, UfOpReferenceFunc referenc
   vkEndCommandBuffer (cb);
   for (guint i = 0; i < MAX (b->repeats, 1); i++) {
     gint64 t0 = g_get_monotonic_time ();
+    double cpu0 = process_cpu_ms ();
     g_assert_true (uf_device_submit_and_wait (dev, cb, fence, &error));
     b->last_ms = (g_get_monotonic_time () - t0) / 1000.0;
+    b->last_cpu_ms = process_cpu_ms () - cpu0;
   }
   g_assert_no_error (error);
 
@@ -122,7 +134,7 @@ uf_op_bench_run (UfOpBench *b, UfOpRecordFunc record, UfOpReferenceFunc referenc
           MAX (b->n_ring * 4, 16), &error));
   vkDestroyFence (dev->device, fence, NULL);
   vkFreeCommandBuffers (dev->device, dev->upload_pool, 1, &cb);
-  vkDestroyDescriptorPool (dev->device, dpool, NULL);
+  uf_descriptors_clear (dev, &descriptors);
   for (guint i = 0; i < UF_N_BINDINGS; i++)
     uf_buffer_destroy (dev, &bufs[i]);
 

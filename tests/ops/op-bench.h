@@ -21,6 +21,8 @@ typedef struct {
   guint repeats;              /* device runs (benchmarks); the last is timed */
   const UfTuning *tuning;     /* NULL: the device's table row */
   double last_ms;
+  double last_cpu_ms;         /* CPU time of the whole process in that run (lavapipe's
+                               * threads included): steadier than wall time on a busy machine */
 } UfOpBench;
 
 typedef void (*UfOpRecordFunc) (UfRecorder *rec, gconstpointer args);

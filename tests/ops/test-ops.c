@@ -67,9 +67,10 @@ skip_without_float16 (void)
 
 /* ---- gemm ---- */
 /* Each case runs in both fp32 shapes: gemm.comp (lavapipe's) and
- * gemm-tiled.comp (GPUs'); the /ops/gemm-arith16 rows run gemm-tiled.comp
- * with fp16 arithmetic and the /ops/gemm-coopmat rows gemm-coopmat.comp,
- * where the device has them. */
+ * gemm-tiled.comp (GPUs'), with A's rows on and off texel (4-float)
+ * boundaries, which gemm.comp reads in different ways; the
+ * /ops/gemm-arith16 rows run gemm-tiled.comp with fp16 arithmetic and the
+ * /ops/gemm-coopmat rows gemm-coopmat.comp, where the device has them. */
 typedef struct { guint32 M, N, K, flags; gboolean f16; } GemmCase;
 static const GemmCase gemm_cases[] = {
   { 37, 20, 13, UF_GEMM_BIAS, FALSE },
@@ -85,17 +86,19 @@ static const GemmCase gemm_cases[] = {
 };
 
 static void
-run_gemm (const GemmCase *c, const UfTuning *tuning, double bound, const char *what)
+run_gemm (const GemmCase *c, gboolean a_aligned, const UfTuning *tuning, double bound,
+    const char *what)
 {
   guint32 ldb = (c->N + 7) / 8 * 8;
   UfGemmArgs a = {
     .M = c->M, .N = c->N, .K = c->K,
-    .a_off = 5, .lda = c->K + 3,
+    .a_off = a_aligned ? 8 : 5, .lda = a_aligned ? (c->K + 3) / 4 * 4 + 4 : c->K + 3,
     .b_off = 16, .ldb = ldb, .b_f16 = c->f16,
     .bias_off = 3,
-    .c_off = 5 + c->M * (c->K + 3) + 7, .ldc = c->N + 1,
+    .ldc = c->N + 1,
     .flags = c->flags,
   };
+  a.c_off = a.a_off + c->M * a.lda + 7;
   gsize n_arena = a.c_off + c->M * a.ldc + 9;
   gsize n_w = 16 + (gsize) c->K * ldb + 8;
   UfOpBench b;
@@ -112,9 +115,11 @@ test_gemm (gconstpointer data)
   const GemmCase *c = data;
   /* fp32 rounding of a sum of K random-signed terms grows like sqrt(K) */
   double bound = 2e-6 * MAX (1.0, sqrt (c->K / 256.0));
-  for (guint tiled = 0; tiled <= 1; tiled++) {
-    UfTuning tuning = path_tuning (tiled, 0, 0);
-    run_gemm (c, &tuning, bound, tiled ? "gemm-tiled" : "gemm");
+  static const char *const names[] = { "gemm (A storage)", "gemm-tiled", "gemm (A texels)",
+    "gemm-tiled (A aligned)" };
+  for (guint shape = 0; shape < 4; shape++) {
+    UfTuning tuning = path_tuning (shape & 1, 0, 0);
+    run_gemm (c, shape >> 1, &tuning, bound, names[shape]);
   }
 }
 
@@ -124,7 +129,7 @@ test_gemm_arith16 (gconstpointer data)
   if (skip_without_float16 ())
     return;
   UfTuning tuning = path_tuning (1, 1, 0);
-  run_gemm (data, &tuning, FP16_BOUND, "gemm-tiled fp16 arithmetic");
+  run_gemm (data, FALSE, &tuning, FP16_BOUND, "gemm-tiled fp16 arithmetic");
 }
 
 static void
@@ -136,16 +141,23 @@ test_gemm_coopmat (gconstpointer data)
     return;
   }
   UfTuning tuning = path_tuning (1, 0, 1);
-  run_gemm (data, &tuning, FP16_BOUND, "gemm-coopmat");
+  run_gemm (data, FALSE, &tuning, FP16_BOUND, "gemm-coopmat");
 }
 
 /* ---- dwconv ---- */
-typedef struct { guint32 T, H, W, C, ks, residual; } DwconvCase;
+/* align 4: C and every offset a multiple of 4, the four-channels-per-lane
+ * texel path; align 1: one channel per lane from the storage buffers. */
+typedef struct { guint32 T, H, W, C, ks, residual, align; } DwconvCase;
 static const DwconvCase dwconv_cases[] = {
-  { 3, 5, 7, 12, 3, 1 },
-  { 4, 6, 9, 17, 5, 0 },
-  { 2, 3, 3, 8, 5, 1 },
-  { 5, 7, 11, 33, 3, 0 },
+  { 3, 5, 7, 12, 3, 1, 1 },
+  { 4, 6, 9, 17, 5, 0, 1 },
+  { 2, 3, 3, 8, 5, 1, 1 },
+  { 5, 7, 11, 33, 3, 0, 1 },
+  { 3, 5, 7, 12, 3, 1, 4 },
+  { 4, 6, 9, 20, 5, 0, 4 },
+  { 2, 3, 3, 8, 5, 1, 4 },
+  { 5, 7, 11, 36, 3, 0, 4 },
+  { 4, 9, 10, 64, 5, 0, 4 },
 };
 
 static void
@@ -153,10 +165,11 @@ test_dwconv (gconstpointer data)
 {
   const DwconvCase *c = data;
   gsize vol = (gsize) c->T * c->H * c->W * c->C;
+  guint32 in_off = c->align == 4 ? 4 : 3, w_off = c->align == 4 ? 8 : 7;
   UfDwconvArgs a = {
     .T = c->T, .H = c->H, .W = c->W, .C = c->C,
-    .in_off = 3, .out_off = 3 + vol + 5,
-    .w_off = 7, .bias_off = 7 + c->ks * c->ks * c->ks * c->C,
+    .in_off = in_off, .out_off = (in_off + vol + 5 + c->align - 1) / c->align * c->align,
+    .w_off = w_off, .bias_off = w_off + c->ks * c->ks * c->ks * c->C,
     .residual = c->residual, .ks = c->ks,
   };
   UfOpBench b;
