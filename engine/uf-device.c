@@ -1,5 +1,6 @@
-/* uf-device.c: choosing and opening a Vulkan device, the shared pipeline
- * layout, and pipelines built on demand through an on-disk pipeline cache. */
+/* uf-device.c: choosing and opening a Vulkan device, its capabilities, and
+ * the shared descriptor set and pipeline layouts (uf-pipelines.c builds the
+ * pipelines). */
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -382,56 +383,6 @@ create_logical (UfDevice *dev, GError **error)
       "vkCreateCommandPool", error);
 }
 
-/* The cache file is per device model and driver version; Vulkan itself
- * rejects a stale or foreign blob through its header, so a bad file only
- * costs a recompile. */
-static void
-load_pipeline_cache (UfDevice *dev)
-{
-  char *dir = g_build_filename (g_get_user_cache_dir (), "gst-uniformer", NULL);
-  char *file = g_strdup_printf ("pipelines-%04x-%04x-%08x.bin", dev->props.vendorID,
-      dev->props.deviceID, dev->props.driverVersion);
-  dev->pipeline_cache_path = g_build_filename (dir, file, NULL);
-  g_free (dir);
-  g_free (file);
-  gchar *data = NULL;
-  gsize len = 0;
-  g_file_get_contents (dev->pipeline_cache_path, &data, &len, NULL);
-  VkPipelineCacheCreateInfo ci = {
-    .sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO,
-    .initialDataSize = len,
-    .pInitialData = data,
-  };
-  if (vkCreatePipelineCache (dev->device, &ci, NULL, &dev->pipeline_cache) != VK_SUCCESS) {
-    ci.initialDataSize = 0;
-    ci.pInitialData = NULL;
-    vkCreatePipelineCache (dev->device, &ci, NULL, &dev->pipeline_cache);
-  }
-  g_free (data);
-}
-
-void
-uf_device_save_pipeline_cache (UfDevice *dev)
-{
-  g_mutex_lock (&dev->pipeline_lock);
-  gboolean dirty = dev->pipeline_cache_dirty;
-  dev->pipeline_cache_dirty = FALSE;
-  g_mutex_unlock (&dev->pipeline_lock);
-  if (!dirty || dev->pipeline_cache == VK_NULL_HANDLE)
-    return;
-  size_t len = 0;
-  if (vkGetPipelineCacheData (dev->device, dev->pipeline_cache, &len, NULL) != VK_SUCCESS)
-    return;
-  void *data = g_malloc (len);
-  if (vkGetPipelineCacheData (dev->device, dev->pipeline_cache, &len, data) == VK_SUCCESS) {
-    char *dir = g_path_get_dirname (dev->pipeline_cache_path);
-    g_mkdir_with_parents (dir, 0700);
-    g_file_set_contents (dev->pipeline_cache_path, data, len, NULL);
-    g_free (dir);
-  }
-  g_free (data);
-}
-
 /* lavapipe runs compute on one thread unless told otherwise; the variable
  * is read when its device is created, so set it before the instance. */
 /* lavapipe reads LP_NUM_THREADS when an instance is created and otherwise
@@ -478,7 +429,7 @@ uf_device_open (const char *selector, GError **error)
     uf_device_unref (dev);
     return NULL;
   }
-  load_pipeline_cache (dev);
+  uf_device_load_pipeline_cache (dev);
   return dev;
 }
 
@@ -583,62 +534,6 @@ uf_device_list (GError **error)
   vkDestroyInstance (tmp.instance, NULL);
   g_ptr_array_add (out, NULL);
   return (char **) g_ptr_array_free (out, FALSE);
-}
-
-static VkShaderModule
-get_module (UfDevice *dev, UfShaderId shader, GError **error)
-{
-  if (dev->modules[shader])
-    return dev->modules[shader];
-  const UfShaderCode *code = uf_shader_code (shader);
-  VkShaderModuleCreateInfo ci = {
-    .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
-    .codeSize = code->size,
-    .pCode = code->code,
-  };
-  if (!uf_vk_check (vkCreateShaderModule (dev->device, &ci, NULL, &dev->modules[shader]),
-          code->name, error))
-    return VK_NULL_HANDLE;
-  return dev->modules[shader];
-}
-
-/* Pipelines are keyed by shader and specialization constants (ids 0..n-1). */
-VkPipeline
-uf_device_get_pipeline (UfDevice *dev, UfShaderId shader, const guint32 *spec, guint n_spec,
-    GError **error)
-{
-  guint32 key_words[17] = { shader };
-  g_return_val_if_fail (n_spec <= 16, VK_NULL_HANDLE);
-  memcpy (key_words + 1, spec, n_spec * sizeof (guint32));
-  GBytes *key = g_bytes_new (key_words, (n_spec + 1) * sizeof (guint32));
-  g_mutex_lock (&dev->pipeline_lock);
-  VkPipeline pipeline = g_hash_table_lookup (dev->pipelines, key);
-  if (pipeline == VK_NULL_HANDLE) {
-    VkSpecializationMapEntry entries[16];
-    for (guint i = 0; i < n_spec; i++)
-      entries[i] = (VkSpecializationMapEntry) { i, i * 4, 4 };
-    VkSpecializationInfo si = { n_spec, entries, n_spec * 4, spec };
-    VkShaderModule module = get_module (dev, shader, error);
-    VkComputePipelineCreateInfo ci = {
-      .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
-      .stage = {
-        .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
-        .stage = VK_SHADER_STAGE_COMPUTE_BIT,
-        .module = module,
-        .pName = "main",
-        .pSpecializationInfo = n_spec ? &si : NULL,
-      },
-      .layout = dev->pipeline_layout,
-    };
-    if (module && uf_vk_check (vkCreateComputePipelines (dev->device, dev->pipeline_cache, 1,
-                &ci, NULL, &pipeline), uf_shader_code (shader)->name, error)) {
-      g_hash_table_insert (dev->pipelines, g_bytes_ref (key), pipeline);
-      dev->pipeline_cache_dirty = TRUE;
-    }
-  }
-  g_mutex_unlock (&dev->pipeline_lock);
-  g_bytes_unref (key);
-  return pipeline;
 }
 
 gboolean

@@ -16,12 +16,26 @@ uf_rec_init (UfRecorder *rec, UfDevice *dev, VkCommandBuffer cb, VkDescriptorSet
 }
 
 void
+uf_rec_init_collect (UfRecorder *rec, UfDevice *dev, GPtrArray *wanted)
+{
+  *rec = (UfRecorder) {
+    .dev = dev,
+    .tuning = uf_tuning_for_device (&dev->props),
+    .wanted = wanted,
+  };
+}
+
+void
 uf_rec_dispatch (UfRecorder *rec, UfShaderId shader, const guint32 *spec, guint n_spec,
     const void *push, gsize push_size, guint gx, guint gy, guint gz)
 {
   if (rec->error)
     return;
   g_assert (push_size <= UF_PUSH_CONSTANT_BYTES);
+  if (rec->wanted) {
+    g_ptr_array_add (rec->wanted, uf_pipeline_key_new (shader, spec, n_spec));
+    return;
+  }
   VkPipeline pipeline = uf_device_get_pipeline (rec->dev, shader, spec, n_spec, &rec->error);
   if (pipeline == VK_NULL_HANDLE)
     return;
@@ -44,7 +58,7 @@ uf_rec_dispatch (UfRecorder *rec, UfShaderId shader, const guint32 *spec, guint 
 void
 uf_rec_timestamp (UfRecorder *rec, guint index)
 {
-  if (rec->timestamps)
+  if (rec->timestamps && !rec->wanted)
     vkCmdWriteTimestamp (rec->cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, rec->timestamps, index);
 }
 

@@ -108,9 +108,25 @@ barrier (VkCommandBuffer cb, VkPipelineStageFlags src, VkAccessFlags src_access,
   vkCmdPipelineBarrier (cb, src, dst, 0, 1, &b, 0, NULL, 0, NULL);
 }
 
+/* The forward pass's pipelines, built on every core before it is recorded
+ * (uf-pipelines.c says why). */
+static gboolean
+prepare_pipelines (UfSession *ss, GError **error)
+{
+  GPtrArray *wanted = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  UfRecorder collect;
+  uf_rec_init_collect (&collect, ss->dev, wanted);
+  uf_network_record (&collect, ss->model, &ss->plan, ss->slot_floats, 0);
+  gboolean ok = uf_device_prepare_pipelines (ss->dev, wanted, error);
+  g_ptr_array_unref (wanted);
+  return ok;
+}
+
 static gboolean
 record_forward (UfSession *ss, GError **error)
 {
+  if (!prepare_pipelines (ss, error))
+    return FALSE;
   VkCommandBuffer cb = ss->run.cb;
   VkCommandBufferBeginInfo bi = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
   vkBeginCommandBuffer (cb, &bi);

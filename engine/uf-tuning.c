@@ -17,7 +17,7 @@
 
 static const UfTuning tuning_table[] = {
   /* name  gemm_tiled gemm_lx gemm_tm gemm_cw gemm_bk dwconv_lx rows_lx attention_lx attention_ql preprocess_lx dwconv_wo dwconv_ho arith_f16 gemm_coopmat */
-  { "cpu",        0,       8,     12,      8,     16,      16,       8,       8,           8,           8,          4,        4,        0,           0 },
+  { "cpu",        0,       8,     16,     16,     16,      16,       8,       8,           8,           8,          4,        4,        0,           0 },
   { "gpu",        1,      64,      4,      8,     16,      64,      64,      64,           2,          64,          4,        1,        1,           1 },
 };
 

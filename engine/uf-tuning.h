@@ -8,7 +8,8 @@ typedef struct {
   const char *name;           /* the table row that matched */
   guint gemm_tiled;           /* 0: gemm.comp (register tiles); 1: gemm-tiled.comp (shared memory) */
   guint gemm_lx, gemm_tm;     /* gemm.comp: lanes per workgroup, rows per invocation */
-  guint gemm_cw;              /* gemm.comp: columns per invocation, 4 or 8 */
+  guint gemm_cw;              /* gemm.comp: widest tile in columns per invocation (8, 16 or
+                               * 32; gemm.c narrows it per GEMM), or 4 */
   guint gemm_bk;              /* gemm-tiled.comp: k-steps per shared-memory panel */
   guint dwconv_lx;            /* dwconv.comp: lanes (channels) per workgroup */
   guint rows_lx;              /* layernorm/meanpool/patchify: lanes per workgroup */

@@ -82,11 +82,19 @@ typedef struct {
 
 /* uf-device.c */
 gboolean uf_vk_check (VkResult result, const char *what, GError **error);
-VkPipeline uf_device_get_pipeline (UfDevice *dev, UfShaderId shader, const guint32 *spec,
-    guint n_spec, GError **error);
 gboolean uf_device_submit_and_wait (UfDevice *dev, VkCommandBuffer cb, VkFence fence,
     GError **error);
+
+/* uf-pipelines.c */
+#define UF_MAX_SPEC_CONSTANTS 16
+void uf_device_load_pipeline_cache (UfDevice *dev);
 void uf_device_save_pipeline_cache (UfDevice *dev);
+GBytes *uf_pipeline_key_new (UfShaderId shader, const guint32 *spec, guint n_spec);
+VkPipeline uf_device_get_pipeline (UfDevice *dev, UfShaderId shader, const guint32 *spec,
+    guint n_spec, GError **error);
+/* Builds the pipelines of keys (GBytes from uf_pipeline_key_new) that do
+ * not exist yet, in parallel. */
+gboolean uf_device_prepare_pipelines (UfDevice *dev, GPtrArray *keys, GError **error);
 
 /* uf-buffer.c */
 gboolean uf_buffer_create (UfDevice *dev, VkDeviceSize size, gboolean host_visible,

@@ -5,6 +5,24 @@
 #include <math.h>
 #include "uf-ops.h"
 
+/* gemm.comp's tile width: the widest of 32, 16, 8 (up to the table's
+ * gemm_cw) that divides ldb and still keeps 85% of the lanes of the last
+ * workgroup column busy; wider tiles load fewer A elements per multiply-add,
+ * idle lanes waste whole invocations. */
+static guint32
+columns_per_lane (const UfGemmArgs *a, const UfTuning *t)
+{
+  if (t->gemm_cw == 4)
+    return 4;
+  for (guint32 cw = 32; cw > 8; cw /= 2) {
+    guint32 span = cw * t->gemm_lx;
+    if (cw <= t->gemm_cw && a->ldb % cw == 0
+        && a->N >= 0.85 * uf_div_up (a->N, span) * span)
+      return cw;
+  }
+  return 8;
+}
+
 void
 uf_op_gemm_record (UfRecorder *rec, const UfGemmArgs *a)
 {
@@ -34,10 +52,10 @@ uf_op_gemm_record (UfRecorder *rec, const UfGemmArgs *a)
     return;
   }
   /* TM x CW outputs per invocation (gemm.comp); A through the arena's
-   * texel view when its rows start on texel boundaries; CW is 4 or 8 so a
-   * tile never spans more than ldb (a multiple of 8) columns */
-  guint32 spec[4] = { rec->tuning->gemm_lx, rec->tuning->gemm_tm,
-    rec->tuning->gemm_cw == 4 ? 4 : 8, a->a_off % 4 == 0 && a->lda % 4 == 0 };
+   * texel view when its rows start on texel boundaries */
+  guint32 cw = columns_per_lane (a, rec->tuning);
+  guint32 spec[4] = { rec->tuning->gemm_lx, rec->tuning->gemm_tm, cw,
+    a->a_off % 4 == 0 && a->lda % 4 == 0 };
   uf_rec_dispatch (rec, a->b_f16 ? UF_SHADER_GEMM_F16 : UF_SHADER_GEMM_F32, spec, 4,
       push, sizeof (push), uf_div_up (uf_div_up (a->N, spec[2]), spec[0]),
       uf_div_up (a->M, spec[1]), 1);

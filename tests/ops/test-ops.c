@@ -83,6 +83,9 @@ static const GemmCase gemm_cases[] = {
   { 50, 40, 77, UF_GEMM_BIAS | UF_GEMM_ACCUMULATE, TRUE },
   { 130, 136, 40, UF_GEMM_BIAS | UF_GEMM_GELU | UF_GEMM_ACCUMULATE, FALSE },
   { 70, 24, 2048, UF_GEMM_BIAS, TRUE },         /* the network's longest K */
+  { 19, 256, 36, UF_GEMM_BIAS | UF_GEMM_GELU, FALSE },  /* wide tiles fill the lanes */
+  { 23, 250, 20, UF_GEMM_BIAS | UF_GEMM_ACCUMULATE, TRUE },
+  { 9, 1020, 12, UF_GEMM_BIAS, FALSE },
 };
 
 static void
@@ -115,11 +118,18 @@ test_gemm (gconstpointer data)
   const GemmCase *c = data;
   /* fp32 rounding of a sum of K random-signed terms grows like sqrt(K) */
   double bound = 2e-6 * MAX (1.0, sqrt (c->K / 256.0));
-  static const char *const names[] = { "gemm (A storage)", "gemm-tiled", "gemm (A texels)",
-    "gemm-tiled (A aligned)" };
-  for (guint shape = 0; shape < 4; shape++) {
-    UfTuning tuning = path_tuning (shape & 1, 0, 0);
-    run_gemm (c, shape >> 1, &tuning, bound, names[shape]);
+  for (guint aligned = 0; aligned <= 1; aligned++) {
+    UfTuning tuning = path_tuning (1, 0, 0);
+    run_gemm (c, aligned, &tuning, bound, aligned ? "gemm-tiled (A aligned)" : "gemm-tiled");
+    /* every tile width gemm.c may choose for gemm.comp */
+    for (guint cw = 4; cw <= 32; cw *= 2) {
+      tuning = path_tuning (0, 0, 0);
+      tuning.gemm_cw = cw;
+      char *what = g_strdup_printf ("gemm (A %s, tile width up to %u)",
+          aligned ? "texels" : "storage", cw);
+      run_gemm (c, aligned, &tuning, bound, what);
+      g_free (what);
+    }
   }
 }
 
