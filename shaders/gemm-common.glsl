@@ -39,16 +39,19 @@ void load_b8(uint e, out vec4 lo, out vec4 hi)
 // Texel views of the same memory (gemm.comp reads through them, see
 // engine/uf-vk.h for why).
 layout(set = 0, binding = BINDING_ARENA_TEXELS) uniform samplerBuffer act_texels;
+layout(set = 0, binding = BINDING_WEIGHTS_TEXELS) uniform samplerBuffer weights_texels;
 #if WEIGHTS_F16
-layout(set = 0, binding = BINDING_WEIGHTS16_TEXELS) uniform samplerBuffer w_texels;
-#else
-layout(set = 0, binding = BINDING_WEIGHTS_TEXELS) uniform samplerBuffer w_texels;
+layout(set = 0, binding = BINDING_WEIGHTS16_TEXELS) uniform samplerBuffer weights16_texels;
 #endif
 
 // Four consecutive weights starting at element e (a multiple of 4).
 vec4 fetch_b4(uint e)
 {
-  return texelFetch(w_texels, int(e >> 2));
+#if WEIGHTS_F16
+  return texelFetch(weights16_texels, int(e >> 2));
+#else
+  return texelFetch(weights_texels, int(e >> 2));
+#endif
 }
 #endif
 
@@ -63,15 +66,27 @@ float load_b1(uint e)
 #endif
 }
 
+// The bias of column col, or zero without one.
+float bias_at(uint col)
+{
+  return (p.flags & 1u) != 0u ? w32[(p.bias_off + col) >> 2][(p.bias_off + col) & 3u] : 0.0;
+}
+
+// The rest of the fused epilogue for one output element (row < M, col < N)
+// whose bias is added; residual is C's old value, read only when flag 4 is
+// set.
+void store_c_biased(uint row, uint col, float v, float residual)
+{
+  if ((p.flags & 2u) != 0u)
+    v = uf_gelu(v);
+  if ((p.flags & 4u) != 0u)
+    v += residual;
+  act[p.c_off + row * p.ldc + col] = v;
+}
+
 // The fused epilogue for one output element (row < M, col < N).
 void store_c(uint row, uint col, float v)
 {
-  if ((p.flags & 1u) != 0u)
-    v += w32[(p.bias_off + col) >> 2][(p.bias_off + col) & 3u];
-  if ((p.flags & 2u) != 0u)
-    v = uf_gelu(v);
   uint c = p.c_off + row * p.ldc + col;
-  if ((p.flags & 4u) != 0u)
-    v += act[c];
-  act[c] = v;
+  store_c_biased(row, col, v + bias_at(col), (p.flags & 4u) != 0u ? act[c] : 0.0);
 }

@@ -69,15 +69,36 @@ void main()
   }
   if (col0 >= p.N)
     return;
+  // The epilogue reads the bias once per column, not per output, and the
+  // bias and the residual as texels where they lie on texel boundaries.
+  bool bias_texels = (p.bias_off & 3u) == 0u;
+  bool c_texels = ((p.c_off | p.ldc) & 3u) == 0u;
+  vec4 bias[CV];
+  [[unroll]] for (uint c = 0u; c < CV; c++) {
+    uint col = min(col0 + 4u * c, p.ldb - 4u);
+    if ((p.flags & 1u) == 0u)
+      bias[c] = vec4(0.0);
+    else if (bias_texels)
+      bias[c] = texelFetch(weights_texels, int((p.bias_off + col) >> 2));
+    else
+      bias[c] = vec4(bias_at(col), bias_at(col + 1u), bias_at(col + 2u), bias_at(col + 3u));
+  }
   [[unroll]] for (uint i = 0u; i < TM; i++) {
     uint row = row0 + i;
     if (row >= p.M)
       break;
-    [[unroll]] for (uint j = 0u; j < CW; j++) {
-      uint col = col0 + j;
+    [[unroll]] for (uint c = 0u; c < CV; c++) {
+      uint col = col0 + 4u * c;
       if (col >= p.N)
         break;
-      store_c(row, col, acc[i][j >> 2u][j & 3u]);
+      uint e = p.c_off + row * p.ldc + col;
+      vec4 old = vec4(0.0);
+      if ((p.flags & 4u) != 0u)
+        old = c_texels ? texelFetch(act_texels, int(e >> 2)) :
+            vec4(act[e], act[e + 1u], act[e + 2u], act[e + 3u]);
+      [[unroll]] for (uint j = 0u; j < 4u; j++)
+        if (col + j < p.N)
+          store_c_biased(row, col + j, acc[i][c][j] + bias[c][j], old[j]);
     }
   }
 }
