@@ -20,7 +20,8 @@ uf_buffer_create (UfDevice *dev, VkDeviceSize size, gboolean host_visible, UfBuf
     GError **error)
 {
   memset (buf, 0, sizeof (*buf));
-  buf->size = MAX (size, 16);
+  /* whole 16-byte texels, so the RGBA32F views reach the last element */
+  buf->size = MAX ((size + 15) / 16 * 16, 16);
   VkBufferCreateInfo bi = {
     .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
     .size = buf->size,
@@ -159,6 +160,7 @@ static const struct {
   { UF_BINDING_ARENA, VK_FORMAT_R32G32B32A32_SFLOAT, 16 },
   { UF_BINDING_WEIGHTS, VK_FORMAT_R32G32B32A32_SFLOAT, 16 },
   { UF_BINDING_WEIGHTS16, VK_FORMAT_R16G16B16A16_SFLOAT, 8 },
+  { UF_BINDING_RING, VK_FORMAT_R32G32B32A32_SFLOAT, 16 },
 };
 
 void

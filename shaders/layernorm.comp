@@ -1,14 +1,32 @@
 #version 450
 // layernorm.comp: LayerNorm over the channels of each token, [rows][C],
 // with affine gamma/beta; one invocation per row, two passes over the row
-// (mean, then variance) for accuracy.
+// (mean, then variance) for accuracy. With TEXELS (C and every offset a
+// multiple of 4; the host checks) the row is read as vec4 texels: on
+// lavapipe a storage-buffer load in a loop is a loop over the lanes, a
+// texel fetch one gather of four values.
 #extension GL_GOOGLE_include_directive : require
 #include "bindings.glsl"
 
 layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const bool TEXELS = false;
+const uint V = TEXELS ? 4u : 1u;      // values per load
 
 layout(std430, set = 0, binding = BINDING_ARENA) buffer Arena { float act[]; };
 layout(std430, set = 0, binding = BINDING_WEIGHTS) readonly buffer Weights { float w[]; };
+layout(set = 0, binding = BINDING_ARENA_TEXELS) uniform samplerBuffer act_texels;
+layout(set = 0, binding = BINDING_WEIGHTS_TEXELS) uniform samplerBuffer weights_texels;
+
+// V consecutive values from element e (a multiple of V), the rest zero.
+vec4 load_act(uint e)
+{
+  return TEXELS ? texelFetch(act_texels, int(e >> 2)) : vec4(act[e], 0.0, 0.0, 0.0);
+}
+
+vec4 load_w(uint e)
+{
+  return TEXELS ? texelFetch(weights_texels, int(e >> 2)) : vec4(w[e], 0.0, 0.0, 0.0);
+}
 
 layout(push_constant) uniform Push {
   uint rows, C;
@@ -24,16 +42,20 @@ void main()
     return;
   uint src = p.in_off + row * p.C;
   uint dst = p.out_off + row * p.C;
-  float sum = 0.0;
-  for (uint c = 0u; c < p.C; c++)
-    sum += act[src + c];
-  float mean = sum / float(p.C);
-  float var = 0.0;
-  for (uint c = 0u; c < p.C; c++) {
-    float d = act[src + c] - mean;
+  vec4 sum = vec4(0.0);
+  for (uint c = 0u; c < p.C; c += V)
+    sum += load_act(src + c);
+  float mean = (sum.x + sum.y + sum.z + sum.w) / float(p.C);
+  vec4 mask = TEXELS ? vec4(1.0) : vec4(1.0, 0.0, 0.0, 0.0);
+  vec4 var = vec4(0.0);
+  for (uint c = 0u; c < p.C; c += V) {
+    vec4 d = (load_act(src + c) - mean) * mask;
     var += d * d;
   }
-  float inv = inversesqrt(var / float(p.C) + p.eps);
-  for (uint c = 0u; c < p.C; c++)
-    act[dst + c] = (act[src + c] - mean) * inv * w[p.gamma_off + c] + w[p.beta_off + c];
+  float inv = inversesqrt((var.x + var.y + var.z + var.w) / float(p.C) + p.eps);
+  for (uint c = 0u; c < p.C; c += V) {
+    vec4 y = (load_act(src + c) - mean) * inv * load_w(p.gamma_off + c) + load_w(p.beta_off + c);
+    for (uint j = 0u; j < V; j++)
+      act[dst + c + j] = y[j];
+  }
 }

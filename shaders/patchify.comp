@@ -7,14 +7,23 @@
 //   mode 1, patch_embed2..4: k(1,2,2) s(1,2,2) over channels-last [T][H][W][Cin];
 //     K order (kh, kw, c), so each run of Cin is contiguous (the host permutes
 //     the weights to match).
+// With TEXELS each invocation gathers four consecutive k, which lie next to
+// each other in the source too (kw in mode 0, c in mode 1), as one vec4
+// texel fetch (on lavapipe a storage-buffer load under a branch is a loop
+// over the lanes); the host sets it when W (mode 0) or Cin (mode 1) and
+// the offsets are multiples of 4.
 #extension GL_GOOGLE_include_directive : require
 #include "bindings.glsl"
 
 layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const bool TEXELS = false;
+const uint V = TEXELS ? 4u : 1u;      // k per invocation
 
 layout(std430, set = 0, binding = BINDING_ARENA) buffer Arena { float act[]; };
 layout(std430, set = 0, binding = BINDING_RING) readonly buffer Ring { float ring[]; };
 layout(std430, set = 0, binding = BINDING_CONTROL) readonly buffer Control { uint slots[]; };
+layout(set = 0, binding = BINDING_ARENA_TEXELS) uniform samplerBuffer act_texels;
+layout(set = 0, binding = BINDING_RING_TEXELS) uniform samplerBuffer ring_texels;
 
 layout(push_constant) uniform Push {
   uint mode;
@@ -26,7 +35,7 @@ layout(push_constant) uniform Push {
 
 void main()
 {
-  uint k = gl_GlobalInvocationID.x;
+  uint k = gl_GlobalInvocationID.x * V;
   uint token = gl_GlobalInvocationID.y + gl_GlobalInvocationID.z * 65535u;
   uint K = p.mode == 0u ? p.Cin * 48u : p.Cin * 4u;
   if (k >= K || token >= p.To * p.Ho * p.Wo)
@@ -34,17 +43,20 @@ void main()
   uint wo = token % p.Wo;
   uint ho = (token / p.Wo) % p.Ho;
   uint to = token / (p.Wo * p.Ho);
-  float v = 0.0;
+  vec4 v = vec4(0.0);
   if (p.mode == 0u) {
     uint c = k / 48u, kt = (k / 16u) % 3u, kh = (k / 4u) % 4u, kw = k % 4u;
     int ti = int(2u * to + kt) - 1;
     if (ti >= 0 && ti < int(p.T)) {
       uint slot = slots[p.slots_off + uint(ti)];
-      v = ring[slot * p.in_off + (c * p.H + 4u * ho + kh) * p.W + 4u * wo + kw];
+      uint e = slot * p.in_off + (c * p.H + 4u * ho + kh) * p.W + 4u * wo + kw;
+      v = TEXELS ? texelFetch(ring_texels, int(e >> 2)) : vec4(ring[e]);
     }
   } else {
     uint c = k % p.Cin, kw = (k / p.Cin) % 2u, kh = k / (2u * p.Cin);
-    v = act[p.in_off + ((to * p.H + 2u * ho + kh) * p.W + 2u * wo + kw) * p.Cin + c];
+    uint e = p.in_off + ((to * p.H + 2u * ho + kh) * p.W + 2u * wo + kw) * p.Cin + c;
+    v = TEXELS ? texelFetch(act_texels, int(e >> 2)) : vec4(act[e]);
   }
-  act[p.out_off + token * K + k] = v;
+  for (uint j = 0u; j < V; j++)
+    act[p.out_off + token * K + k + j] = v[j];
 }

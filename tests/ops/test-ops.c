@@ -97,11 +97,11 @@ run_gemm (const GemmCase *c, gboolean a_aligned, const UfTuning *tuning, double 
     .M = c->M, .N = c->N, .K = c->K,
     .a_off = a_aligned ? 8 : 5, .lda = a_aligned ? (c->K + 3) / 4 * 4 + 4 : c->K + 3,
     .b_off = 16, .ldb = ldb, .b_f16 = c->f16,
-    .bias_off = 3,
-    .ldc = c->N + 1,
+    .bias_off = a_aligned ? 8 : 3,
+    .ldc = a_aligned ? (c->N + 3) / 4 * 4 + 4 : c->N + 1,
     .flags = c->flags,
   };
-  a.c_off = a.a_off + c->M * a.lda + 7;
+  a.c_off = a.a_off + c->M * a.lda + (a_aligned ? 8 : 7);
   gsize n_arena = a.c_off + c->M * a.ldc + 9;
   gsize n_w = 16 + (gsize) c->K * ldb + 8;
   UfOpBench b;
@@ -190,18 +190,22 @@ test_dwconv (gconstpointer data)
 }
 
 /* ---- layernorm: small-variance rows, so a wrong eps would show ---- */
-typedef struct { guint32 rows, C; float eps, scale; } LayernormCase;
+/* in_off 1: one value per load; 4: vec4 texels (C a multiple of 4 too) */
+typedef struct { guint32 rows, C; float eps, scale; guint32 in_off; } LayernormCase;
 static const LayernormCase layernorm_cases[] = {
-  { 37, 20, 1e-6f, 1.0f },
-  { 9, 320, 1e-6f, 2e-3f },
-  { 13, 64, 1e-5f, 3e-3f },
+  { 37, 20, 1e-6f, 1.0f, 1 },
+  { 9, 320, 1e-6f, 2e-3f, 1 },
+  { 13, 64, 1e-5f, 3e-3f, 1 },
+  { 37, 20, 1e-6f, 1.0f, 4 },
+  { 9, 320, 1e-6f, 2e-3f, 4 },
+  { 13, 64, 1e-5f, 3e-3f, 4 },
 };
 
 static void
 test_layernorm (gconstpointer data)
 {
   const LayernormCase *c = data;
-  UfLayernormArgs a = { c->rows, c->C, 1, 2 + c->rows * c->C, 0, c->C, c->eps };
+  UfLayernormArgs a = { c->rows, c->C, c->in_off, 4 + c->rows * c->C, 0, c->C, c->eps };
   UfOpBench b;
   uf_op_bench_init (&b, device, c->C, a.out_off + c->rows * c->C, 2 * c->C, 0, 0, 0, 0,
       c->scale);
@@ -260,9 +264,11 @@ test_attention_arith16 (gconstpointer data)
 
 /* ---- patchify ---- */
 typedef struct { guint32 mode, T, H, W, Cin; } PatchifyCase;
+/* W (mode 0) or Cin (mode 1) a multiple of 4: four k per invocation */
 static const PatchifyCase patchify_cases[] = {
   { 0, 4, 8, 12, 3 },
   { 0, 6, 32, 32, 3 },
+  { 0, 4, 8, 10, 3 },
   { 1, 3, 6, 10, 5 },
   { 1, 2, 4, 4, 64 },
 };
@@ -279,7 +285,7 @@ test_patchify (gconstpointer data)
   };
   gsize n_in = (gsize) c->T * c->H * c->W * c->Cin;
   guint32 slots = c->T + 2;
-  a.in_off = c->mode == 0 ? 3 * c->H * c->W : 2;
+  a.in_off = c->mode == 0 ? 3 * c->H * c->W : c->Cin % 4 == 0 ? 4 : 2;
   a.out_off = c->mode == 0 ? 1 : 2 + n_in;
   gsize n_out = (gsize) a.To * a.Ho * a.Wo * uf_op_patchify_k (&a);
   UfOpBench b;
