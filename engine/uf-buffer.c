@@ -193,14 +193,21 @@ create_texel_views (UfDevice *dev, UfDescriptors *d, UfBuffer *const buffers[UF_
 {
   for (guint i = 0; i < UF_N_TEXEL_BINDINGS; i++) {
     UfBuffer *buf = buffers[texel_views[i].source];
-    /* A view covers whole texels, at most the device's limit of them. */
-    VkDeviceSize texels = MIN (buf->size / texel_views[i].texel_bytes,
-        (VkDeviceSize) dev->props.limits.maxTexelBufferElements);
+    /* A view must cover the whole buffer: the shaders read every element
+     * through it. */
+    VkDeviceSize texels = buf->size / texel_views[i].texel_bytes;
+    VkDeviceSize limit = dev->props.limits.maxTexelBufferElements;
+    if (texels > limit) {
+      g_set_error (error, UF_ERROR, UF_ERROR_OUT_OF_MEMORY, "a %.0f MiB buffer exceeds this "
+          "device's largest texel buffer (%.0f MiB); use fewer frames or a smaller input size",
+          buf->size / 1048576.0, limit * texel_views[i].texel_bytes / 1048576.0);
+      return FALSE;
+    }
     VkBufferViewCreateInfo vi = {
       .sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
       .buffer = buf->buffer,
       .format = texel_views[i].format,
-      .range = MAX (texels, 1) * texel_views[i].texel_bytes,
+      .range = texels * texel_views[i].texel_bytes,
     };
     if (!uf_vk_check (vkCreateBufferView (dev->device, &vi, NULL, &d->views[i]),
             "vkCreateBufferView", error))
