@@ -4,6 +4,10 @@
 set -eu
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
+# lavapipe compiles a shader at its first dispatch and keeps the machine code
+# in Mesa's disk cache; one cache for both builds' runs spares the sanitize
+# run from compiling every variant again.
+export MESA_SHADER_CACHE_DIR="${MESA_SHADER_CACHE_DIR:-$PWD/build/mesa-shader-cache}"
 [ -d build ] || meson setup build
 ninja -C build
 meson test -C build --print-errorlogs --num-processes 2 "$@"

@@ -62,8 +62,8 @@ void main()
   [[unroll]] for (uint o = 0u; o < HO * WO; o++)
     acc[o] = b;
   // The kernel-plane loop stays a loop: unrolled, the 5x5x5 pipeline took
-  // 265 ms to compile on lavapipe (every process compiles it, see
-  // engine/uf-pipelines.c) for a few percent of speed.
+  // 265 ms to build on lavapipe, in every process (engine/uf-pipelines.c),
+  // for a few percent of speed.
   [[dont_unroll]] for (uint kt = 0u; kt < KS; kt++) {
     int ti = int(t + kt) - pad;
     if (ti < 0 || ti >= int(p.T))
