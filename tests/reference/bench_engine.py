@@ -8,6 +8,10 @@ converts the weights with tools/uniformer-convert, times the engine with
 
     /usr/bin/python3 tests/reference/bench_engine.py [--runs 5] [--configs s8,s16]
         [--classify build/tools/classify/uniformer-classify] [--dtype f32|f16]
+        [--torch-device cpu|cuda]
+
+With --torch-device cuda (on a GPU machine) the peers are PyTorch on the GPU,
+eager fp32 and fp16 autocast, and the ratio is against the fp16 one.
 """
 import argparse
 import os
@@ -42,25 +46,34 @@ def bench_config(name, args, tmp):
     st = os.path.join(tmp, name + '.safetensors')
     torch.save(model.state_dict(), pth)
     np.save(npy, clip.numpy())
-    subprocess.run([os.path.join(ROOT, 'tools', 'uniformer-convert'), pth, st,
+    # through this interpreter: on a GPU machine /usr/bin/python3 may lack torch
+    subprocess.run([sys.executable, os.path.join(ROOT, 'tools', 'uniformer-convert'), pth, st,
                     '--frames', str(frames), '--crop', '224', '--dtype', args.dtype,
                     '--name', 'uniformer-s-%s-random' % name],
                    check=True, stdout=subprocess.DEVNULL)
     engine = subprocess.run([args.classify, '--model', st, '--input-npy', npy,
                              '--bench', str(args.runs)],
                             check=True, capture_output=True, text=True).stdout
-    ref = subprocess.run([sys.executable, os.path.join(HERE, 'bench_torch.py'),
-                          '--config', name, '--input', npy, '--weights', pth,
-                          '--runs', str(args.runs)],
-                         check=True, capture_output=True, text=True).stdout
+    peers = [('torch', [])]
+    if args.torch_device == 'cuda':
+        peers = [('torch_cuda_fp32', ['--device', 'cuda']),
+                 ('torch_cuda_fp16', ['--device', 'cuda', '--fp16-autocast'])]
+    peer_ms = {}
+    for peer, extra in peers:
+        ref = subprocess.run([sys.executable, os.path.join(HERE, 'bench_torch.py'),
+                              '--config', name, '--input', npy, '--weights', pth,
+                              '--runs', str(args.runs)] + extra,
+                             check=True, capture_output=True, text=True).stdout
+        peer_ms[peer] = field(ref, 'torch_ms_per_clip')
     engine_ms = field(engine, 'ms_per_clip')
-    torch_ms = field(ref, 'torch_ms_per_clip')
+    torch_ms = peer_ms[peers[-1][0]]
     print('== UniFormer-S %dx224x224 (%s weights)' % (frames, args.dtype))
     for line in engine.splitlines():
         if line.startswith(('stage ', 'first_', 'gflops', 'device_memory')):
             print('  engine ' + line)
     print('  engine_ms_per_clip=%.1f' % engine_ms)
-    print('  torch_ms_per_clip=%.1f' % torch_ms)
+    for peer, ms in peer_ms.items():
+        print('  %s_ms_per_clip=%.1f' % (peer, ms))
     print('  engine_over_torch=%.2f' % (engine_ms / torch_ms))
     sys.stdout.flush()
 
@@ -70,6 +83,7 @@ def main():
     ap.add_argument('--runs', type=int, default=5)
     ap.add_argument('--configs', default='s8,s16')
     ap.add_argument('--dtype', choices=('f32', 'f16'), default='f32')
+    ap.add_argument('--torch-device', choices=('cpu', 'cuda'), default='cpu')
     ap.add_argument('--classify', default=os.path.join(ROOT, 'build', 'tools', 'classify',
                                                        'uniformer-classify'))
     args = ap.parse_args()

@@ -2,14 +2,18 @@
 """PyTorch side of the speed benchmark: median time of the reference per clip.
 
     bench_torch.py --config s8|s16 [--input CLIP.npy] [--weights model.pth] [--runs N]
+        [--device cpu|cuda] [--fp16-autocast]
 
 Runs UniFormer-S (uniformer_ref) at T x 224 x 224, batch 1, 2 threads (the
 machine's cores; torch defaults to 1 here), eval + inference_mode, after one
 untimed warm-up.  Prints `torch_ms_per_clip=<median ms>` on its own line for
 scripts, and the top-5 so the engine's answer on the same input can be checked.
 Without --weights the make_case random weights (seeded) are used; without
---input a seeded make_case clip.
+--input a seeded make_case clip. With --device cuda it is the GPU peer
+(eager, batch 1; --fp16-autocast runs it under torch.autocast fp16), timed
+with the device synchronised around each clip.
 """
+import contextlib
 import argparse
 import os
 import statistics
@@ -45,7 +49,11 @@ def main():
     ap.add_argument('--runs', type=int, default=3)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--seed', type=int, default=1)
+    ap.add_argument('--device', choices=('cpu', 'cuda'), default='cpu')
+    ap.add_argument('--fp16-autocast', action='store_true')
     args = ap.parse_args()
+    if args.device == 'cuda' and not torch.cuda.is_available():
+        sys.exit('--device cuda: this torch sees no CUDA device')
     torch.set_num_threads(args.threads)
 
     frames = FRAMES[args.config]
@@ -55,15 +63,22 @@ def main():
             sys.exit('input shape %s, expected %s' % (tuple(clip.shape), (1, 3, frames, 224, 224)))
     else:
         clip = make_case.make_clip(frames, (224, 224), args.seed)
-    model = load_model(args.weights, 400, args.seed)
+    model = load_model(args.weights, 400, args.seed).to(args.device)
+    clip = clip.to(args.device)
+    sync = torch.cuda.synchronize if args.device == 'cuda' else (lambda: None)
+    autocast = (torch.autocast(args.device, dtype=torch.float16) if args.fp16_autocast
+                else contextlib.nullcontext())
 
     times = []
-    with torch.inference_mode():
-        logits = model(clip)[0]  # warm-up (allocator, oneDNN primitive caches)
+    with torch.inference_mode(), autocast:
+        logits = model(clip)[0]  # warm-up (allocator, oneDNN primitive caches, kernels)
         for _ in range(args.runs):
+            sync()
             t0 = time.perf_counter()
             logits = model(clip)[0]
+            sync()
             times.append((time.perf_counter() - t0) * 1e3)
+    logits = logits.float().cpu()
     top = torch.topk(logits, 5)
     print('runs_ms=%s' % ','.join('%.1f' % t for t in times))
     print('top5=%s' % ','.join(map(str, top.indices.tolist())))
