@@ -383,8 +383,6 @@ create_logical (UfDevice *dev, GError **error)
       "vkCreateCommandPool", error);
 }
 
-/* lavapipe runs compute on one thread unless told otherwise; the variable
- * is read when its device is created, so set it before the instance. */
 /* lavapipe reads LP_NUM_THREADS when an instance is created and otherwise
  * runs compute on one thread. Set once per process, before our first
  * instance. libc's setenv, not g_setenv: inside a GStreamer application other

@@ -4,11 +4,11 @@
  *
  * lavapipe keeps nothing in a Vulkan pipeline cache (its file is a 32-byte
  * header), so every process translates each pipeline's SPIR-V again: up to
- * 0.2 s per pipeline, about 1.3 s for UniFormer-S, hence the parallel
+ * 0.2 s per pipeline, about 0.6 s for UniFormer-S, hence the parallel
  * build before the first forward pass. The machine code is compiled later,
  * at a pipeline's first dispatch, and kept in Mesa's own disk cache
- * (~/.cache/mesa_shader_cache): the first run on a machine compiles for
- * about 13 s (UniFormer-S), later runs load it. */
+ * (~/.cache/mesa_shader_cache): on a machine's first run UniFormer-S's first
+ * inference takes about 15 s, later runs load the code. */
 #include <string.h>
 #include "uf-vk.h"
 

@@ -58,7 +58,7 @@ uf_rec_dispatch (UfRecorder *rec, UfShaderId shader, const guint32 *spec, guint 
 void
 uf_rec_timestamp (UfRecorder *rec, guint index)
 {
-  if (rec->timestamps && !rec->wanted)
+  if (rec->timestamps)
     vkCmdWriteTimestamp (rec->cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, rec->timestamps, index);
 }
 

@@ -19,7 +19,6 @@ typedef struct {
   VkCommandBuffer cb;
   VkFence fence;
   UfDescriptors descriptors;
-  VkDescriptorSet set;
 } UfSubmitter;
 
 struct _UfSession {

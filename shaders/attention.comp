@@ -39,7 +39,7 @@ layout(std430, set = 0, binding = BINDING_ARENA) buffer Arena { float act[]; };
 // The same memory seen as vec4: keys and values are read four floats per
 // load (offsets are multiples of 4: the host checks C and HD % 4 == 0).
 layout(std430, set = 0, binding = BINDING_ARENA) readonly buffer Arena4 { vec4 act4[]; };
-layout(set = 0, binding = BINDING_ARENA_TEXELS) uniform samplerBuffer act_texels;
+#include "texels.glsl"
 
 layout(push_constant) uniform Push {
   uint N, C;

@@ -26,8 +26,8 @@ const uint CPL = TEXELS ? 4u : 1u;    // channels per lane
 
 layout(std430, set = 0, binding = BINDING_ARENA) buffer Arena { float act[]; };
 layout(std430, set = 0, binding = BINDING_WEIGHTS) readonly buffer Weights { float w[]; };
-layout(set = 0, binding = BINDING_ARENA_TEXELS) uniform samplerBuffer act_texels;
-layout(set = 0, binding = BINDING_WEIGHTS_TEXELS) uniform samplerBuffer w_texels;
+#define TEXEL_LOADS 1
+#include "texels.glsl"
 
 layout(push_constant) uniform Push {
   uint T, H, W, C;
@@ -35,17 +35,6 @@ layout(push_constant) uniform Push {
   uint w_off, bias_off;
   uint residual;
 } p;
-
-// CPL consecutive elements starting at e (a multiple of CPL), in .x first.
-vec4 load_act(uint e)
-{
-  return TEXELS ? texelFetch(act_texels, int(e >> 2)) : vec4(act[e], 0.0, 0.0, 0.0);
-}
-
-vec4 load_w(uint e)
-{
-  return TEXELS ? texelFetch(w_texels, int(e >> 2)) : vec4(w[e], 0.0, 0.0, 0.0);
-}
 
 void main()
 {

@@ -36,13 +36,8 @@ void load_b8(uint e, out vec4 lo, out vec4 hi)
 }
 
 #if GEMM_TEXELS
-// Texel views of the same memory (gemm.comp reads through them, see
-// engine/uf-vk.h for why).
-layout(set = 0, binding = BINDING_ARENA_TEXELS) uniform samplerBuffer act_texels;
-layout(set = 0, binding = BINDING_WEIGHTS_TEXELS) uniform samplerBuffer weights_texels;
-#if WEIGHTS_F16
-layout(set = 0, binding = BINDING_WEIGHTS16_TEXELS) uniform samplerBuffer weights16_texels;
-#endif
+// gemm.comp reads through the texel views of the same memory.
+#include "texels.glsl"
 
 // Four consecutive weights starting at element e (a multiple of 4).
 vec4 fetch_b4(uint e)

@@ -3,7 +3,8 @@
 // computes; gemm-tiled.comp is the shape for GPUs).
 //
 // Lanes run along columns: each invocation keeps a TM x CW register tile
-// (CW columns, 4 or 8) and walks K four steps at a time. Every operand is
+// (CW columns: 4, 8, 16 or 32, engine/ops/gemm.c picks) and walks K four
+// steps at a time. Every operand is
 // read as a vec4 texel fetch, which lavapipe compiles to one branch-free
 // gather; a storage-buffer load at a per-lane address costs a loop over the
 // lanes (shared/docs/field-notes.md, engine/uf-vk.h). A rows come from the

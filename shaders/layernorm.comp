@@ -14,19 +14,8 @@ const uint V = TEXELS ? 4u : 1u;      // values per load
 
 layout(std430, set = 0, binding = BINDING_ARENA) buffer Arena { float act[]; };
 layout(std430, set = 0, binding = BINDING_WEIGHTS) readonly buffer Weights { float w[]; };
-layout(set = 0, binding = BINDING_ARENA_TEXELS) uniform samplerBuffer act_texels;
-layout(set = 0, binding = BINDING_WEIGHTS_TEXELS) uniform samplerBuffer weights_texels;
-
-// V consecutive values from element e (a multiple of V), the rest zero.
-vec4 load_act(uint e)
-{
-  return TEXELS ? texelFetch(act_texels, int(e >> 2)) : vec4(act[e], 0.0, 0.0, 0.0);
-}
-
-vec4 load_w(uint e)
-{
-  return TEXELS ? texelFetch(weights_texels, int(e >> 2)) : vec4(w[e], 0.0, 0.0, 0.0);
-}
+#define TEXEL_LOADS 1
+#include "texels.glsl"
 
 layout(push_constant) uniform Push {
   uint rows, C;

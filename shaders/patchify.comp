@@ -22,8 +22,7 @@ const uint V = TEXELS ? 4u : 1u;      // k per invocation
 layout(std430, set = 0, binding = BINDING_ARENA) buffer Arena { float act[]; };
 layout(std430, set = 0, binding = BINDING_RING) readonly buffer Ring { float ring[]; };
 layout(std430, set = 0, binding = BINDING_CONTROL) readonly buffer Control { uint slots[]; };
-layout(set = 0, binding = BINDING_ARENA_TEXELS) uniform samplerBuffer act_texels;
-layout(set = 0, binding = BINDING_RING_TEXELS) uniform samplerBuffer ring_texels;
+#include "texels.glsl"
 
 layout(push_constant) uniform Push {
   uint mode;

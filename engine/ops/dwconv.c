@@ -4,15 +4,15 @@
 void
 uf_op_dwconv_record (UfRecorder *rec, const UfDwconvArgs *a)
 {
-  /* four channels per lane through the texel views when everything is
-   * texel-aligned */
-  gboolean texels = (a->C | a->in_off | a->out_off | a->w_off | a->bias_off) % 4 == 0;
+  /* four channels per lane through the texel views when they can */
+  gboolean texels = uf_on_texels (a->C | a->in_off | a->out_off | a->w_off | a->bias_off);
   guint32 spec[5] = { rec->tuning->dwconv_lx, a->ks, rec->tuning->dwconv_wo,
     rec->tuning->dwconv_ho, texels };
   guint32 push[9] = { a->T, a->H, a->W, a->C, a->in_off, a->out_off, a->w_off, a->bias_off,
     a->residual };
   uf_rec_dispatch (rec, UF_SHADER_DWCONV, spec, 5, push, sizeof (push),
-      uf_div_up (a->C / (texels ? 4 : 1), spec[0]), uf_div_up (a->W, spec[2]), a->T * uf_div_up (a->H, spec[3]));
+      uf_div_up (a->C / (texels ? 4 : 1), spec[0]), uf_div_up (a->W, spec[2]),
+      a->T * uf_div_up (a->H, spec[3]));
 }
 
 void

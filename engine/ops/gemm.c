@@ -55,7 +55,7 @@ uf_op_gemm_record (UfRecorder *rec, const UfGemmArgs *a)
    * texel view when its rows start on texel boundaries */
   guint32 cw = columns_per_lane (a, rec->tuning);
   guint32 spec[4] = { rec->tuning->gemm_lx, rec->tuning->gemm_tm, cw,
-    a->a_off % 4 == 0 && a->lda % 4 == 0 };
+    uf_on_texels (a->a_off | a->lda) };
   uf_rec_dispatch (rec, a->b_f16 ? UF_SHADER_GEMM_F16 : UF_SHADER_GEMM_F32, spec, 4,
       push, sizeof (push), uf_div_up (uf_div_up (a->N, spec[2]), spec[0]),
       uf_div_up (a->M, spec[1]), 1);

@@ -6,9 +6,9 @@
 void
 uf_op_layernorm_record (UfRecorder *rec, const UfLayernormArgs *a)
 {
-  /* vec4 texel reads when C and every offset are multiples of 4 */
+  /* rows read as vec4 texels when they can be */
   guint32 spec[2] = { rec->tuning->rows_lx,
-    (a->C | a->in_off | a->out_off | a->gamma_off | a->beta_off) % 4 == 0 };
+    uf_on_texels (a->C | a->in_off | a->out_off | a->gamma_off | a->beta_off) };
   guint32 push[7] = { a->rows, a->C, a->in_off, a->out_off, a->gamma_off, a->beta_off };
   memcpy (&push[6], &a->eps, sizeof (float));
   uf_rec_dispatch (rec, UF_SHADER_LAYERNORM, spec, 2, push, sizeof (push),

@@ -15,14 +15,14 @@ uf_op_patchify_record (UfRecorder *rec, const UfPatchifyArgs *a)
   /* four k per invocation when they are four aligned neighbours in the
    * source: kw in mode 0 (W and the slot stride multiples of 4), c in
    * mode 1 (Cin and in_off multiples of 4) */
-  gboolean texels = (a->mode == 0 ? (a->W | a->in_off) : (a->Cin | a->in_off)) % 4 == 0;
+  gboolean texels = uf_on_texels ((a->mode == 0 ? a->W : a->Cin) | a->in_off);
   guint32 spec[2] = { rec->tuning->rows_lx, texels };
   guint32 push[12] = { a->mode, a->T, a->H, a->W, a->Cin, a->To, a->Ho, a->Wo, a->in_off,
     a->out_off, a->slots_off };
   guint32 tokens = a->To * a->Ho * a->Wo;
   uf_rec_dispatch (rec, UF_SHADER_PATCHIFY, spec, 2, push, sizeof (push),
-      uf_div_up (uf_op_patchify_k (a), spec[0] * (texels ? 4 : 1)), MIN (tokens, MAX_GROUPS_Y),
-      uf_div_up (tokens, MAX_GROUPS_Y));
+      uf_div_up (uf_op_patchify_k (a), spec[0] * (texels ? 4 : 1)),
+      MIN (tokens, MAX_GROUPS_Y), uf_div_up (tokens, MAX_GROUPS_Y));
 }
 
 void

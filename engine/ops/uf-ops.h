@@ -13,6 +13,15 @@
 
 #define UF_NO_OFFSET G_MAXUINT32
 
+/* Whether offsets and sizes (pass them OR-ed together) are all multiples of
+ * four floats, so an op may read them as vec4 texels through the texel
+ * views (engine/uf-vk.h says why). */
+static inline gboolean
+uf_on_texels (guint32 offsets)
+{
+  return offsets % 4 == 0;
+}
+
 typedef struct {
   float *arena;
   const float *weights;       /* binding 1 */
