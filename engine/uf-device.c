@@ -383,31 +383,16 @@ create_logical (UfDevice *dev, GError **error)
       "vkCreateCommandPool", error);
 }
 
-/* lavapipe reads LP_NUM_THREADS when an instance is created and otherwise
- * runs compute on one thread. Set once per process, before our first
- * instance. libc's setenv, not g_setenv: inside a GStreamer application other
- * threads always exist and g_setenv warns about them; the one write happens
- * once, under g_once, before any Vulkan call of ours reads it. */
-static gpointer
-set_lavapipe_threads (gpointer unused)
-{
-  char n[16];
-  g_snprintf (n, sizeof (n), "%u", g_get_num_processors ());
-  setenv ("LP_NUM_THREADS", n, 0);
-  return NULL;
-}
-
-static void
-default_lavapipe_threads (void)
-{
-  static GOnce once = G_ONCE_INIT;
-  g_once (&once, set_lavapipe_threads, NULL);
-}
+/* The engine never writes the process environment: other threads (a
+ * GStreamer application always has some) may be reading it, and glibc's
+ * setenv can free the array a concurrent getenv walks. lavapipe needs no
+ * help: when LP_NUM_THREADS is unset it runs compute on as many threads as
+ * the process may use CPUs; a user who wants fewer sets the variable before
+ * starting the program. */
 
 UfDevice *
 uf_device_open (const char *selector, GError **error)
 {
-  default_lavapipe_threads ();
   if (selector == NULL)
     selector = g_getenv ("UF_DEVICE");
   UfDevice *dev = g_new0 (UfDevice, 1);
@@ -513,7 +498,6 @@ uf_device_describe_paths (UfDevice *dev)
 char **
 uf_device_list (GError **error)
 {
-  default_lavapipe_threads ();
   UfDevice tmp = { 0 };
   VkPhysicalDevice *pds = NULL;
   guint32 n = 0;

@@ -1,7 +1,8 @@
 /* test-session.c: the public engine API end to end on a tiny model: frames
  * uploaded through the ring give the same logits as the same pixels given as
  * a tensor; windows are read in slot order; two sessions run at once from
- * two threads; bad arguments give errors, not crashes. */
+ * two threads; bad arguments give errors, not crashes; opening devices
+ * leaves the process environment alone. */
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +14,9 @@
 static UfDevice *device;
 static UfModel *model;
 static char *model_path;
+extern char **environ;
+static char **environ_at_start;         /* before the first device was opened */
+static char *lp_threads_at_start;
 
 #define N_CLASSES 5
 
@@ -184,11 +188,42 @@ test_errors (void)
   g_clear_error (&error);
 }
 
+/* Other threads read the environment (a GStreamer application always has
+ * some): opening devices, the first one of the process included, must
+ * leave it as it was. A reader thread runs meanwhile, as fontconfig's did
+ * when setenv crashed it. */
+static gpointer
+read_environment (gpointer stop)
+{
+  while (!g_atomic_int_get ((gint *) stop))
+    (void) getenv ("LP_NUM_THREADS");
+  return NULL;
+}
+
+static void
+test_environment_untouched (void)
+{
+  gint stop = 0;
+  GThread *reader = g_thread_new ("getenv", read_environment, &stop);
+  for (guint i = 0; i < 3; i++) {
+    GError *error = NULL;
+    UfDevice *d = uf_device_open (NULL, &error);
+    g_assert_no_error (error);
+    uf_device_unref (d);
+  }
+  g_atomic_int_set (&stop, 1);
+  g_thread_join (reader);
+  g_assert_true (environ == environ_at_start);
+  g_assert_cmpstr (getenv ("LP_NUM_THREADS"), ==, lp_threads_at_start);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   GError *error = NULL;
+  environ_at_start = environ;
+  lp_threads_at_start = g_strdup (getenv ("LP_NUM_THREADS"));
   device = uf_device_open (NULL, &error);
   g_assert_no_error (error);
   MwModel *mw = mw_model_new_tiny (UF_DTYPE_F32, 11);
@@ -202,9 +237,11 @@ main (int argc, char **argv)
   g_test_add_func ("/session/frames-match-tensor", test_frames_match_tensor);
   g_test_add_func ("/session/two-sessions-two-threads", test_two_sessions_two_threads);
   g_test_add_func ("/session/errors", test_errors);
+  g_test_add_func ("/session/environment-untouched", test_environment_untouched);
   int status = g_test_run ();
   uf_model_unref (model);
   g_unlink (model_path);
   g_free (model_path);
+  g_free (lp_threads_at_start);
   return uf_test_release_device (device, status);
 }
