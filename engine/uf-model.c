@@ -5,6 +5,7 @@
 #include "uf-model.h"
 #include "uf-model-file.h"
 #include "uf-weight-pack.h"
+#include "ops/uf-ops.h"
 
 #define BATCHNORM_EPS 1e-5
 
@@ -189,12 +190,28 @@ upload (UfModel *model, UfWeightPack *pack, GError **error)
               pack->f16->data, pack->f16->len * sizeof (guint16), error));
 }
 
+/* The file is a valid model; these are the limits of the engine's ops. */
+static gboolean
+check_op_shapes (const UfModelInfo *info, const char *path, GError **error)
+{
+  for (guint s = 2; s < 4; s++)
+    if (!uf_op_attention_check_shape (info->dims[s], info->head_dim, error)) {
+      g_prefix_error (error, "%s: stage %u attention (blocks%u.*.attn): ", path, s + 1, s + 1);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 UfModel *
 uf_model_load (UfDevice *dev, const char *path, GError **error)
 {
   Loader ld = { .file = uf_model_file_open (path, error) };
   if (ld.file == NULL)
     return NULL;
+  if (!check_op_shapes (uf_model_file_get_info (ld.file), path, error)) {
+    uf_model_file_free (ld.file);
+    return NULL;
+  }
   UfModel *model = g_new0 (UfModel, 1);
   model->ref_count = 1;
   model->dev = uf_device_ref (dev);

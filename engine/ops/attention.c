@@ -4,10 +4,28 @@
 #include <string.h>
 #include "uf-ops.h"
 
+/* A head's query and accumulators live in registers (HD / 4 vec4 each). */
+#define MAX_HEAD_DIM 256
+
+gboolean
+uf_op_attention_check_shape (guint32 C, guint32 head_dim, GError **error)
+{
+  if (head_dim == 0 || C % head_dim != 0)
+    g_set_error (error, UF_ERROR, UF_ERROR_MODEL_INVALID, "head_dim %u does not divide the "
+        "%u channels", head_dim, C);
+  else if (head_dim % 4 != 0 || head_dim > MAX_HEAD_DIM)
+    /* the shader reads q, k and v as vec4 */
+    g_set_error (error, UF_ERROR, UF_ERROR_MODEL_INVALID, "head_dim %u is not supported: "
+        "the attention shader needs a multiple of 4 up to %u", head_dim, MAX_HEAD_DIM);
+  else
+    return TRUE;
+  return FALSE;
+}
+
 void
 uf_op_attention_record (UfRecorder *rec, const UfAttentionArgs *a)
 {
-  /* the shader reads q, k and v as vec4 */
+  /* models are checked by uf_op_attention_check_shape; offsets are the plan's */
   g_assert (a->head_dim % 4 == 0 && a->C % 4 == 0 && a->qkv_off % 4 == 0);
   guint32 spec[3] = { rec->tuning->attention_lx, a->head_dim, rec->tuning->attention_ql };
   guint32 push[5] = { a->N, a->C, a->qkv_off, a->out_off };

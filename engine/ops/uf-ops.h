@@ -74,6 +74,9 @@ typedef struct {
   guint32 head_dim;
 } UfAttentionArgs;
 void uf_op_attention_record (UfRecorder *rec, const UfAttentionArgs *a);
+/* Whether attention.comp runs @C channels in heads of @head_dim: models are
+ * checked when they load, so recording never meets a shape it cannot run. */
+gboolean uf_op_attention_check_shape (guint32 C, guint32 head_dim, GError **error);
 void uf_op_attention_reference (const UfAttentionArgs *a, const UfHostBuffers *h);
 
 /* patchify.c: im2col for the stem (mode 0, from ring slots) and patch_embed2..4 (mode 1) */

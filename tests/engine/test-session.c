@@ -188,6 +188,29 @@ test_errors (void)
   g_clear_error (&error);
 }
 
+/* A valid file whose shapes an op cannot run is refused when it loads, with
+ * the layer named, instead of aborting when a session records it. */
+static void
+test_unsupported_op_shape (void)
+{
+  static const MwArch head_dim_30 = { { 1, 1, 1, 1 }, { 16, 32, 120, 240 }, 30, 2, 5 };
+  GError *error = NULL;
+  char *path;
+  int fd = g_file_open_tmp ("uf-head-dim-XXXXXX.safetensors", &path, &error);
+  g_assert_no_error (error);
+  close (fd);
+  MwModel *mw = mw_model_new (&head_dim_30, UF_DTYPE_F32, 3);
+  g_assert_true (mw_model_write (mw, path, &error));
+  mw_model_free (mw);
+  g_assert_null (uf_model_load (device, path, &error));
+  g_assert_error (error, UF_ERROR, UF_ERROR_MODEL_INVALID);
+  g_assert_nonnull (strstr (error->message, "stage 3 attention"));
+  g_assert_nonnull (strstr (error->message, "head_dim 30"));
+  g_clear_error (&error);
+  g_unlink (path);
+  g_free (path);
+}
+
 /* Other threads read the environment (a GStreamer application always has
  * some): opening devices, the first one of the process included, must
  * leave it as it was. A reader thread runs meanwhile, as fontconfig's did
@@ -237,6 +260,7 @@ main (int argc, char **argv)
   g_test_add_func ("/session/frames-match-tensor", test_frames_match_tensor);
   g_test_add_func ("/session/two-sessions-two-threads", test_two_sessions_two_threads);
   g_test_add_func ("/session/errors", test_errors);
+  g_test_add_func ("/session/unsupported-op-shape", test_unsupported_op_shape);
   g_test_add_func ("/session/environment-untouched", test_environment_untouched);
   int status = g_test_run ();
   uf_model_unref (model);
