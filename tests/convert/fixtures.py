@@ -20,6 +20,10 @@ sys.path.insert(0, os.path.dirname(os.path.realpath(TOOL)))
 
 import ufconvert.safetensors  # noqa: E402
 
+# The default uniformer_state_dict layout (dims 16,32,64,128) is no released
+# UniFormer-S/B, so the converter needs its head size; 16 divides every dim.
+HEAD_DIM_ARGS = ("--head-dim", "16")
+
 
 def shared_dir():
     """The shared data directory (label files), or None when not available."""

@@ -18,10 +18,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
 
-from fixtures import (TempDirCase, label_file, need_torch, torch_save,  # noqa: E402
-                      uniformer_state_dict)
+from fixtures import (HEAD_DIM_ARGS, TempDirCase, label_file, need_torch,  # noqa: E402
+                      torch_save, uniformer_state_dict)
 
-SIBLINGS = ("test_hostile", "test_labels", "test_safetensors")
+SIBLINGS = ("test_hostile", "test_labels", "test_safetensors", "test_output", "test_head_dim")
 
 
 def load_tests(loader, tests, pattern):
@@ -67,8 +67,9 @@ class Conversion(TempDirCase):
     def test_raw_layout_and_metadata(self):
         src = torch_save(self.state, self.path("uniformer_tiny_k10_16x4.pth"))
         out = self.path("out.safetensors")
-        stdout, _ = self.run_tool(src, out)
+        stdout, _ = self.run_tool(src, out, *HEAD_DIM_ARGS)
         self.assertIn("depths 1,1,1,1", stdout)
+        self.assertIn("head_dim 16 (from --head-dim)", stdout)
         meta = self.check_tensors(out)
 
         n, text, header, size = raw_layout(out)
@@ -89,7 +90,7 @@ class Conversion(TempDirCase):
             digest = hashlib.sha256(f.read()).hexdigest()
         self.assertEqual(meta, {
             "format": "gst-uniformer", "format_version": "1", "architecture": "uniformer",
-            "depths": "1,1,1,1", "dims": "16,32,64,128", "head_dim": "64", "mlp_ratio": "4",
+            "depths": "1,1,1,1", "dims": "16,32,64,128", "head_dim": "16", "mlp_ratio": "4",
             "num_classes": "10", "frames": "16", "sampling_rate": "4", "source_fps": "30",
             "crop_height": "224", "crop_width": "224", "mean": "0.45,0.45,0.45",
             "std": "0.225,0.225,0.225", "color_order": "rgb",
@@ -119,7 +120,7 @@ class Conversion(TempDirCase):
         for name, obj in cases.items():
             with self.subTest(name):
                 out = self.path(name + ".safetensors")
-                self.run_tool(torch_save(obj, self.path(name + ".pth")), out)
+                self.run_tool(torch_save(obj, self.path(name + ".pth")), out, *HEAD_DIM_ARGS)
                 self.check_tensors(out)
 
     def test_shared_storage_and_views(self):
@@ -131,13 +132,13 @@ class Conversion(TempDirCase):
         state["blocks3.0.attn.qkv.weight"] = big[100:].view(64, 3 * 64).t()
         state["blocks3.0.attn.qkv.bias"] = big[:192]
         out = self.path("views.safetensors")
-        self.run_tool(torch_save(state, self.path("views.pth")), out)
+        self.run_tool(torch_save(state, self.path("views.pth")), out, *HEAD_DIM_ARGS)
         self.check_tensors(out, state=state)
 
     def test_f16(self):
         src = torch_save(self.state, self.path("m.pth"))
         out = self.path("m16.safetensors")
-        self.run_tool(src, out, "--dtype", "f16")
+        self.run_tool(src, out, "--dtype", "f16", *HEAD_DIM_ARGS)
         self.check_tensors(out, "f16")
 
     def test_narrow_input_widened(self):
@@ -148,7 +149,7 @@ class Conversion(TempDirCase):
                     (k, v.to(dtype) if v.is_floating_point() else v)
                     for k, v in self.state.items())
                 out = self.path("n.safetensors")
-                self.run_tool(torch_save(narrow, self.path("n.pth")), out)
+                self.run_tool(torch_save(narrow, self.path("n.pth")), out, *HEAD_DIM_ARGS)
                 tensors, _ = self.read(out)
                 for key in self.kept:
                     self.assertEqual(tensors[key].dtype, np.float32)
@@ -198,7 +199,9 @@ class Conversion(TempDirCase):
     def test_head_dim_must_divide(self):
         src = torch_save(self.state, self.path("m.pth"))
         self.fails(src, self.path("o"), "--head-dim", 48,
-                   message="head_dim 48 does not divide the stage 3-4 dims 64 and 128")
+                   message="head_dim 48 (from --head-dim) does not divide stage 3's dim 64 "
+                           "or stage 4's dim 128")
+        self.assertFalse(os.path.exists(self.path("o")))
 
     def test_safetensors_input(self):
         import ufconvert.safetensors as st
@@ -206,13 +209,17 @@ class Conversion(TempDirCase):
         st.write(src, collections.OrderedDict((k, v.numpy()) for k, v in self.state.items()),
                  {"anything": "ignored"})
         out = self.path("from_st.safetensors")
-        stdout, _ = self.run_tool(src, out)
+        stdout, _ = self.run_tool(src, out, *HEAD_DIM_ARGS)
         self.assertIn("safetensors", stdout)
         meta = self.check_tensors(out)
         self.assertEqual(meta["name"], "sd")
-        # A model file is itself a valid input: converting it again changes nothing.
+        # A model file is itself a valid input: converting it again changes nothing,
+        # and its head_dim metadata stands in for --head-dim.
         again = self.path("again.safetensors")
-        self.run_tool(out, again, "--name", "sd")
+        stdout, _ = self.run_tool(out, again, "--name", "sd")
+        self.assertIn('head_dim 16 (from the checkpoint\'s gst-uniformer metadata "head_dim")',
+                      stdout)
+        self.assertEqual(dict(self.read(again)[1], provenance=""), dict(meta, provenance=""))
         self.assertEqual(self.read(again)[0].keys(), self.read(out)[0].keys())
         for k, v in self.read(again)[0].items():
             np.testing.assert_array_equal(v, self.read(out)[0][k])
@@ -225,12 +232,14 @@ class Conversion(TempDirCase):
         self.fails(self.path("missing.pth"), out, message="No such file")
         with open(out) as f:
             self.assertEqual(f.read(), "old")  # a failed run leaves it alone
-        self.run_tool(src, out)
+        self.run_tool(src, out, *HEAD_DIM_ARGS)
         self.check_tensors(out)
         self.assertEqual(sorted(os.listdir(self.dir)), ["m.pth", "o.safetensors"])
-        self.fails(src, self.path("no/such/dir/o"), message="No such file")
+        self.fails(src, self.path("no/such/dir/o"),
+                   message=f"cannot create {self.path('no/such/dir/o')}: the directory")
         self.fails(src, src, message="would overwrite the checkpoint")
-        self.fails(src, self.dir, message=f"{self.dir}: Is a directory")
+        self.fails(src, self.dir, message=f"{self.dir} is a directory, not a regular file")
+        self.assertEqual(sorted(os.listdir(self.dir)), ["m.pth", "o.safetensors"])
 
 
 class SharedLabels(TempDirCase):
@@ -240,7 +249,8 @@ class SharedLabels(TempDirCase):
         labels = label_file(file)
         state = uniformer_state_dict(num_classes=num_classes)
         out = self.path("o.safetensors")
-        self.run_tool(torch_save(state, self.path("m.pth")), out, "--labels", labels)
+        self.run_tool(torch_save(state, self.path("m.pth")), out, "--labels", labels,
+                      *HEAD_DIM_ARGS)
         return json.loads(self.read(out)[1]["labels"])
 
     def test_k400(self):
@@ -260,7 +270,7 @@ class SharedLabels(TempDirCase):
     def test_count_mismatch(self):
         labels = label_file("kinetics400.txt")
         src = torch_save(uniformer_state_dict(num_classes=10), self.path("m.pth"))
-        self.fails(src, self.path("o"), "--labels", labels,
+        self.fails(src, self.path("o"), "--labels", labels, *HEAD_DIM_ARGS,
                    message="it has 400 labels but the checkpoint has 10 classes")
 
 
@@ -274,8 +284,11 @@ class SmallLayout(TempDirCase):
         src = torch_save(state, self.path("uniformer_small_k400_16x4.pth"))
         for dtype in ("f32", "f16"):
             out = self.path(f"s_{dtype}.safetensors")
-            self.run_tool(src, out, "--labels", labels, "--dtype", dtype)
+            # a released layout: no --head-dim, the release's 64
+            stdout, _ = self.run_tool(src, out, "--labels", labels, "--dtype", dtype)
+            self.assertIn("head_dim 64 (the released UniFormer-S value)", stdout)
             tensors, meta = self.read(out)
+            self.assertEqual(meta["head_dim"], "64")
             self.assertEqual(len(tensors), 331 - 15)  # 15 BatchNorms' num_batches_tracked
             self.assertEqual(sum(t.size for t in tensors.values()), 21_404_240)
             self.assertEqual((meta["depths"], meta["dims"], meta["num_classes"]),

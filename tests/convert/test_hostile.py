@@ -14,8 +14,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from fixtures import (TempDirCase, need_torch, torch_save, uniformer_state_dict,  # noqa: E402
-                      zip_checkpoint)
+from fixtures import (HEAD_DIM_ARGS, TempDirCase, need_torch, torch_save,  # noqa: E402
+                      uniformer_state_dict, zip_checkpoint)
 
 import ufconvert.torchzip  # noqa: E402
 from ufconvert.errors import ConvertError  # noqa: E402
@@ -166,7 +166,7 @@ class Mutations(TempDirCase):
                     data[rng.randrange(len(data))] = rng.randrange(256)
             src = zip_checkpoint(self.path("m.pth"), bytes(data), blobs)
             try:
-                convert(src, self.path("out"), Options())
+                convert(src, self.path("out"), Options(head_dim=16))
             except ConvertError:
                 pass
 
@@ -231,7 +231,7 @@ class BadStateDicts(TempDirCase):
         state = collections.OrderedDict(uniformer_state_dict())
         edit(state)
         src = torch_save(state, self.path("m.pth"))
-        self.fails(src, self.path("out"), *options, message=message)
+        self.fails(src, self.path("out"), *HEAD_DIM_ARGS, *options, message=message)
         self.assertFalse(os.path.exists(self.path("out")))
 
     def test_keys_and_shapes(self):

@@ -7,7 +7,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from fixtures import TempDirCase, label_file, torch_save, uniformer_state_dict  # noqa: E402
+from fixtures import (HEAD_DIM_ARGS, TempDirCase, label_file, torch_save,  # noqa: E402
+                      uniformer_state_dict)
 
 from ufconvert import labels  # noqa: E402
 from ufconvert.errors import ConvertError  # noqa: E402
@@ -67,7 +68,8 @@ class OnTheCommandLine(TempDirCase):
     def convert(self, text, *extra, rc=0):
         with open(self.path("labels"), "w", encoding="utf-8") as f:
             f.write(text)
-        self.run_tool(self.src, self.path("o"), "--labels", self.path("labels"), *extra, rc=rc)
+        self.run_tool(self.src, self.path("o"), "--labels", self.path("labels"), *HEAD_DIM_ARGS,
+                      *extra, rc=rc)
         return json.loads(self.read(self.path("o"))[1]["labels"])
 
     def test_tab_file_out_of_order(self):
@@ -82,13 +84,13 @@ class OnTheCommandLine(TempDirCase):
         path = self.path("labels")
         with open(path, "wb") as f:
             f.write(b"\xff\xfe bad")
-        self.fails(self.src, self.path("o"), "--labels", path, message=f"labels file {path}: "
-                   "not UTF-8 text")
-        self.fails(self.src, self.path("o"), "--labels", self.path("nope"),
+        self.fails(self.src, self.path("o"), "--labels", path, *HEAD_DIM_ARGS,
+                   message=f"labels file {path}: not UTF-8 text")
+        self.fails(self.src, self.path("o"), "--labels", self.path("nope"), *HEAD_DIM_ARGS,
                    message="No such file")
         with open(path, "w") as f:
             f.write("a\nb\n")
-        self.fails(self.src, self.path("o"), "--labels", path,
+        self.fails(self.src, self.path("o"), "--labels", path, *HEAD_DIM_ARGS,
                    message="it has 2 labels but the checkpoint has 5 classes")
 
 

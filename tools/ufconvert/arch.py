@@ -2,8 +2,11 @@
 
 Everything but head_dim follows from key names and shapes (spec §2): depths
 from the blocks{s}.{i} indices, dims from the patch embeddings, mlp_ratio
-from the first MLP, num_classes from the head. head_dim changes no shape, so
-it is an option (64 for every released model).
+from the first MLP, num_classes from the head. head_dim (the channels per
+attention head in stages 3-4) changes no shape; resolve_head_dim takes it from
+the command line, from what the container records, or -- for the released
+UniFormer-S/B layouts only, all trained with 64 -- from the release, and
+otherwise refuses to guess.
 """
 
 import collections
@@ -27,7 +30,16 @@ class Arch:
     dims: tuple
     mlp_ratio: int
     num_classes: int
-    head_dim: int = 64
+    head_dim: int = None  # None until resolve_head_dim
+
+
+# The released base-family layouts (spec §1.1, §3): every one has head_dim 64.
+RELEASED = (("UniFormer-S", (3, 4, 8, 3), (64, 128, 320, 512), 4),
+            ("UniFormer-B", (5, 8, 20, 7), (64, 128, 320, 512), 4))
+RELEASED_HEAD_DIM = 64
+# The engine's attention shader reads q, k and v four floats at a time.
+HEAD_DIM_MULTIPLE = 4
+ATTENTION_STAGES = (3, 4)
 
 
 def _shape(state, key, ndim):
@@ -56,8 +68,8 @@ def reject_variants(state):
                                "which is not supported")
 
 
-def infer(state, head_dim=64):
-    """The Arch of a state_dict (names as in spec §2); ConvertError if it is not one."""
+def infer(state):
+    """The Arch of a state_dict (names as in spec §2), head_dim unset; ConvertError if none."""
     reject_variants(state)
     dims = tuple(_shape(state, f"patch_embed{s}.proj.weight", 5)[0] for s in (1, 2, 3, 4))
     blocks = [set() for _ in range(4)]
@@ -74,12 +86,78 @@ def infer(state, head_dim=64):
         raise ConvertError(f"blocks1.0.mlp.fc1.weight has {hidden} rows, not a whole "
                            f"multiple of the stage dim {dims[0]} (mlp_ratio must be an integer)")
     num_classes = _shape(state, "head.weight", 2)[0]
-    if head_dim < 1 or dims[2] % head_dim or dims[3] % head_dim:
-        raise ConvertError(f"head_dim {head_dim} does not divide the stage 3-4 dims "
-                           f"{dims[2]} and {dims[3]}; set the right one with --head-dim")
     if num_classes < 1:
         raise ConvertError("head.weight has no rows (num_classes 0)")
-    return Arch(depths, dims, hidden // dims[0], num_classes, head_dim)
+    return Arch(depths, dims, hidden // dims[0], num_classes)
+
+
+def released_variant(a):
+    """"UniFormer-S" or "UniFormer-B" when Arch a has a released layout, else None.
+
+    The class count is free (fine-tuned heads); depths, dims and mlp_ratio
+    must all match.
+    """
+    for name, depths, dims, mlp_ratio in RELEASED:
+        if (a.depths, a.dims, a.mlp_ratio) == (depths, dims, mlp_ratio):
+            return name
+    return None
+
+
+def head_dim_problem(head_dim):
+    """Why the engine cannot run head_dim, in words, or None."""
+    if head_dim < 1:
+        return f"head_dim {head_dim} is not positive"
+    if head_dim % HEAD_DIM_MULTIPLE:
+        return (f"head_dim {head_dim} is not a multiple of {HEAD_DIM_MULTIPLE}, which the "
+                "engine's attention shader needs")
+    return None
+
+
+def check_head_dim(dims, head_dim, source):
+    """ConvertError unless head_dim splits every attention stage's dim and suits the engine."""
+    if head_dim < 1:
+        raise ConvertError(f"head_dim {head_dim} ({source}) is not positive")
+    bad = [f"stage {s}'s dim {dims[s - 1]}" for s in ATTENTION_STAGES if dims[s - 1] % head_dim]
+    if bad:
+        raise ConvertError(f"head_dim {head_dim} ({source}) does not divide {' or '.join(bad)} "
+                           "(attention splits the stage 3 and 4 dims into heads of head_dim "
+                           "channels)")
+    problem = head_dim_problem(head_dim)
+    if problem:
+        raise ConvertError(f"{problem} ({source})")
+
+
+def _layout(a):
+    return (f"depths {','.join(map(str, a.depths))}, dims {','.join(map(str, a.dims))}, "
+            f"mlp_ratio {a.mlp_ratio}")
+
+
+def resolve_head_dim(a, given=None, recorded=None):
+    """(Arch a with head_dim set, where the value came from); ConvertError if unknown or bad.
+
+    given: --head-dim or None; recorded: (value, where) from the container or
+    None. Both given must agree. Without either, only a released layout has a
+    known head_dim (64); any other layout is refused rather than guessed.
+    """
+    if given is not None and recorded is not None and given != recorded[0]:
+        raise ConvertError(f"--head-dim {given} contradicts the checkpoint's {recorded[1]}, "
+                           f"which is {recorded[0]}")
+    if given is not None:
+        head_dim, source = given, "from --head-dim"
+    elif recorded is not None:
+        head_dim, source = recorded[0], f"from the checkpoint's {recorded[1]}"
+    else:
+        variant = released_variant(a)
+        if variant is None:
+            raise ConvertError(
+                f"the attention head size is unknown: it shows in no tensor shape, the "
+                f"checkpoint does not record it, and its layout ({_layout(a)}) is not a "
+                f"released UniFormer-S/B one, whose head_dim is {RELEASED_HEAD_DIM}; pass "
+                "--head-dim N with the head size the model was trained with "
+                "(UNIFORMER.HEAD_DIM in its config)")
+        head_dim, source = RELEASED_HEAD_DIM, f"the released {variant} value"
+    check_head_dim(a.dims, head_dim, source)
+    return dataclasses.replace(a, head_dim=head_dim), source
 
 
 def expected_shapes(arch):

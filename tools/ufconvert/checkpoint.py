@@ -4,10 +4,16 @@ Accepted: PyTorch's zip container holding a raw state_dict, or a dict that
 wraps it in "model_state" (SlowFast training checkpoints, next to epoch,
 optimizer_state, scaler and cfg) or "model"; and a safetensors state_dict.
 A "module." prefix (DataParallel) is stripped.
+
+The attention head size shows in no tensor shape. Two containers record it,
+and load_state_dict reports it: a SlowFast training checkpoint's "cfg" (the
+YAML text of cfg.dump(), or a dict) as UNIFORMER.HEAD_DIM, and a gst-uniformer
+model file (a valid input too) as its "head_dim" metadata.
 """
 
 import collections
 import os
+import re
 
 import numpy as np
 
@@ -58,18 +64,85 @@ def strip_prefix(state):
     return state, False
 
 
+def _int_value(value, where):
+    """The int a recorded head_dim holds; ConvertError if it is not a plain positive integer."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value.strip()):
+        number = int(value.strip(), 10)
+    else:
+        raise ConvertError(f"the checkpoint's {where} is {value!r:.40}, not an integer")
+    if number < 1:
+        raise ConvertError(f"the checkpoint's {where} is {number}, not a positive integer")
+    return number
+
+
+def _yaml_head_dim(text):
+    """UNIFORMER.HEAD_DIM's value text in a block-style YAML dump, or None.
+
+    Enough YAML for yacs' cfg.dump(): a top-level "UNIFORMER:" line, then its
+    keys one indentation level deeper; deeper levels and other sections are
+    skipped.
+    """
+    in_section, child_indent = False, None
+    for line in text.splitlines():
+        body = line.split("#", 1)[0].rstrip()
+        if not body.strip():
+            continue
+        indent = len(body) - len(body.lstrip(" "))
+        if indent == 0:
+            in_section, child_indent = body == "UNIFORMER:", None
+            continue
+        if not in_section:
+            continue
+        if child_indent is None:
+            child_indent = indent
+        if indent != child_indent:
+            continue
+        m = re.fullmatch(r"HEAD_DIM:\s*(.*?)", body.strip())
+        if m:
+            value = m.group(1).strip()
+            return value[1:-1] if len(value) >= 2 and value[0] == value[-1] in "'\"" else value
+    return None
+
+
+def wrapper_head_dim(obj):
+    """(head_dim, where) that a training checkpoint's cfg records, or None."""
+    if not isinstance(obj, dict) or not any(isinstance(obj.get(k), dict) for k in WRAPPERS):
+        return None
+    cfg, where = obj.get("cfg"), "cfg UNIFORMER.HEAD_DIM"
+    if isinstance(cfg, str):
+        value = _yaml_head_dim(cfg)
+    elif isinstance(cfg, dict) and isinstance(cfg.get("UNIFORMER"), dict):
+        value = cfg["UNIFORMER"].get("HEAD_DIM")
+    else:
+        value = None
+    return None if value is None else (_int_value(value, where), where)
+
+
+def model_file_head_dim(metadata):
+    """(head_dim, where) from a gst-uniformer model file's metadata, or None."""
+    if metadata.get("format") != "gst-uniformer" or "head_dim" not in metadata:
+        return None
+    where = "gst-uniformer metadata \"head_dim\""
+    return _int_value(metadata["head_dim"], where), where
+
+
 def load_state_dict(path):
-    """Reads a checkpoint; returns (OrderedDict name -> numpy array, description).
+    """Reads a checkpoint; returns (OrderedDict name -> numpy array, description, head_dim).
 
     Keys keep the file's order. num_batches_tracked entries are kept (they are
-    the architecture check's business). Raises ConvertError.
+    the architecture check's business). head_dim is (value, where it is
+    recorded) when the container records it, else None. Raises ConvertError.
     """
     kind = sniff(path)
     if kind == "safetensors":
-        state, how = safetensors.read(path)[0], "safetensors"
+        state, metadata = safetensors.read(path)
+        how, head_dim = "safetensors", model_file_head_dim(metadata)
     else:
-        state, how = unwrap(torchzip.load(path))
-        how = "PyTorch checkpoint, " + how
+        obj = torchzip.load(path)
+        state, how = unwrap(obj)
+        how, head_dim = "PyTorch checkpoint, " + how, wrapper_head_dim(obj)
     state, stripped = strip_prefix(state)
     if stripped:
         how += ", 'module.' prefix stripped"
@@ -83,4 +156,4 @@ def load_state_dict(path):
             raise ConvertError(f"state_dict entry {key!r} is not a tensor "
                                f"(found {type(value).__name__})")
         result[key] = value
-    return result, how
+    return result, how, head_dim

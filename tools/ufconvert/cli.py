@@ -15,13 +15,25 @@ Converts an official UniFormer video checkpoint (.pth, a raw state_dict or one
 wrapped in 'model' or 'model_state', with or without a 'module.' prefix; or a
 .safetensors state_dict) into a gst-uniformer model file. Only the base family
 (UniFormer-S/B) is supported. The checkpoint is read without PyTorch, and its
-pickle may reference nothing but the few classes a state_dict needs."""
+pickle may reference nothing but the few classes a state_dict needs.
+
+The output must be a new file, a regular file (replaced atomically, keeping
+its permission bits) or a symbolic link to one (the link stays and its target
+is replaced); devices, FIFOs, sockets and directories are refused.
+
+The attention head size (head_dim) shows in no tensor shape. Without
+--head-dim it is taken from the checkpoint where the container records it
+(a SlowFast training checkpoint's cfg UNIFORMER.HEAD_DIM, or the metadata of a
+gst-uniformer model file given as input), else it is 64 for the released
+UniFormer-S/B layouts (depths 3,4,8,3 or 5,8,20,7 with dims 64,128,320,512 and
+mlp_ratio 4); any other layout needs --head-dim."""
 
 EPILOG = """\
 examples:
   %(prog)s uniformer_small_k400_16x4.pth k400_s16x4.safetensors --labels kinetics400.txt
   %(prog)s uniformer_small_sthv2_16_prek400.pth ssv2_s16.safetensors --labels ssv2.txt \\
-      --color-order bgr --sampling-rate 2 --dtype f16"""
+      --color-order bgr --sampling-rate 2 --dtype f16
+  %(prog)s my_small_uniformer.pth mine.safetensors --head-dim 32   # a custom layout"""
 
 
 def _int(text):
@@ -62,7 +74,8 @@ def parser():
     p = argparse.ArgumentParser(prog=PROG, description=DESCRIPTION, epilog=EPILOG,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("checkpoint", help="the .pth or .safetensors checkpoint")
-    p.add_argument("output", help="the model file to write (replaced atomically)")
+    p.add_argument("output", help="the model file to write: a new or regular file, replaced "
+                                  "atomically, or a symbolic link to one (written through)")
     d = Options()
     p.add_argument("--frames", type=_int, metavar="N", default=d.frames,
                    help="frames per window, even (default %(default)s)")
@@ -83,7 +96,10 @@ def parser():
                    help="f16 stores tensors of 2+ dimensions as float16 (default %(default)s)")
     p.add_argument("--name", help="model name shown to users (default: checkpoint file stem)")
     p.add_argument("--head-dim", type=_int, metavar="N", default=d.head_dim,
-                   help="attention head size; not visible in shapes (default %(default)s)")
+                   help="channels per attention head in stages 3-4 (UNIFORMER.HEAD_DIM); "
+                        "not visible in shapes. Must divide the stage 3 and 4 dims and be a "
+                        "multiple of 4. Default: the value the checkpoint records, else 64 "
+                        "for a released UniFormer-S/B layout; required for any other layout")
     p.add_argument("--mean", type=_triple, default=d.mean, metavar="M[,M,M]",
                    help="per-channel mean on [0,1] pixels, model channel order (default 0.45)")
     p.add_argument("--std", type=_triple, default=d.std, metavar="S[,S,S]",
@@ -104,7 +120,7 @@ def main(argv=None):
     except ConvertError as e:
         p.error(str(e))  # a bad option value is a usage error: exit status 2
     try:
-        a, how = convert(args.checkpoint, args.output, opts)
+        a, how, head_dim_source = convert(args.checkpoint, args.output, opts)
     except ConvertError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 1
@@ -115,6 +131,6 @@ def main(argv=None):
     except KeyboardInterrupt:
         return 130
     print(f"{args.output}: UniFormer depths {','.join(map(str, a.depths))}, dims "
-          f"{','.join(map(str, a.dims))}, {a.num_classes} classes, {opts.dtype} "
-          f"(from {how})")
+          f"{','.join(map(str, a.dims))}, head_dim {a.head_dim} ({head_dim_source}), "
+          f"{a.num_classes} classes, {opts.dtype} (from {how})")
     return 0

@@ -25,7 +25,7 @@ class Options:
     color_order: str = "rgb"
     dtype: str = "f32"                  # "f32" or "f16"
     name: Optional[str] = None          # None: the checkpoint's file stem
-    head_dim: int = 64
+    head_dim: Optional[int] = None      # None: recorded in the checkpoint, or released S/B
     mean: tuple = (0.45, 0.45, 0.45)    # model channel order, [0,1] pixels
     std: tuple = (0.225, 0.225, 0.225)
 
@@ -41,8 +41,12 @@ def check_options(opts):
     if any(side < 32 or side % 32 for side in opts.crop):
         raise ConvertError(f"crop sides must be positive multiples of 32, not "
                            f"{opts.crop[0]}x{opts.crop[1]}")
-    if opts.head_dim < 1:
-        raise ConvertError(f"head dim must be positive, not {opts.head_dim}")
+    if opts.head_dim is not None:
+        if opts.head_dim < 1:
+            raise ConvertError(f"head dim must be positive, not {opts.head_dim}")
+        problem = arch.head_dim_problem(opts.head_dim)
+        if problem:
+            raise ConvertError(problem)
     if opts.color_order not in ("rgb", "bgr"):
         raise ConvertError(f"color order must be rgb or bgr, not {opts.color_order!r}")
     if opts.dtype not in ("f32", "f16"):
@@ -112,17 +116,22 @@ def metadata(a, opts, names, name, provenance):
 
 
 def convert(source, output, opts):
-    """Converts checkpoint file source into model file output; returns (Arch, how).
+    """Converts checkpoint file source into model file output.
 
+    Returns (Arch, how the checkpoint was read, where head_dim came from).
     Raises ConvertError for any problem with the input or options, OSError
-    for file system errors. output is replaced atomically.
+    for file system errors. output must be a regular file, a new file or a
+    symbolic link to either (safetensors.output_target); it is checked before
+    the checkpoint is read and replaced atomically.
     """
     check_options(opts)
-    if os.path.exists(output) and os.path.samefile(source, output):
+    target, _ = safetensors.output_target(output)
+    if os.path.exists(target) and os.path.samefile(source, target):
         raise ConvertError("the output would overwrite the checkpoint")
-    state, how = checkpoint.load_state_dict(source)
-    a = arch.infer(state, opts.head_dim)
+    state, how, recorded = checkpoint.load_state_dict(source)
+    a = arch.infer(state)
     keys = arch.check(state, a)
+    a, head_dim_source = arch.resolve_head_dim(a, opts.head_dim, recorded)
     names = (labels.load(opts.labels, a.num_classes) if opts.labels
              else labels.default(a.num_classes))
     base = os.path.basename(source)
@@ -130,4 +139,4 @@ def convert(source, output, opts):
     provenance = f"converted from {base} (sha256 {sha256(source)}) by uniformer-convert {VERSION}"
     tensors = model_tensors(state, keys, opts.dtype)
     safetensors.write(output, tensors, metadata(a, opts, names, name, provenance))
-    return a, how
+    return a, how, head_dim_source

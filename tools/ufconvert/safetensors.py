@@ -6,10 +6,10 @@ the tensors' raw little-endian C-order bytes. The JSON maps each tensor name to
 and may hold a "__metadata__" object of string values.
 """
 
-import errno
 import json
 import math
 import os
+import stat
 import struct
 import tempfile
 
@@ -62,11 +62,68 @@ def header_bytes(entries, metadata):
     return raw + b" " * (-len(raw) % 8)
 
 
+# What os.lstat/os.stat's file types are called in messages.
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISLNK, "a symbolic link"))
+
+
+def _kind(mode):
+    for test, name in _KINDS:
+        if test(mode):
+            return name
+    return "a special file"  # a door, a whiteout, ...
+
+
+def output_target(path):
+    """Where write(path) puts the file: (target path, its stat result or None if new).
+
+    path may name a regular file (replaced), a new file in an existing
+    directory, or a symbolic link to either (the link stays; its final target
+    is replaced or created). Anything else -- a device, FIFO, socket or
+    directory, a link to one, or a path whose directory does not exist -- is
+    refused with a ConvertError naming path. Only lstat/stat look at the path,
+    so a FIFO is never opened (which would block) and a device never written.
+    """
+    if not path:
+        raise ConvertError("the output path is empty")
+    target, link = path, False
+    try:
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            link = True
+            target = os.path.realpath(path)
+            st = os.stat(target)
+    except FileNotFoundError:
+        st = None
+    except OSError as e:  # a symlink loop, a file used as a directory, no permission
+        raise ConvertError(f"{path}: {e.strerror or e}") from None
+    via = f"{path} is a symbolic link to {target}, which" if link else path
+    if st is not None:
+        if not stat.S_ISREG(st.st_mode):
+            raise ConvertError(f"{via} is {_kind(st.st_mode)}, not a regular file; "
+                               "refusing to write the model file there")
+        return target, st
+    if not os.path.basename(target):
+        raise ConvertError(f"{path} ends in a slash, so it names no file")
+    directory = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(directory):
+        what = "does not exist" if not os.path.lexists(directory) else "is not a directory"
+        where = f"{path} (a symbolic link to {target})" if link else path
+        raise ConvertError(f"cannot create {where}: the directory {directory} {what}")
+    return target, None
+
+
 def write(path, tensors, metadata=None):
     """Writes tensors (name -> numpy array, in that order) and string metadata.
 
     The file appears atomically: it is written to a temporary file in the
-    same directory, synced, then renamed over path.
+    target's directory, synced, then renamed over the target, which is path or,
+    when path is a symbolic link, the file it points to (output_target: other
+    kinds of file are refused, and nothing is written). A replaced file keeps
+    its permission bits; a new one gets 0666 less the umask. An OSError names
+    path, never the temporary file, and the temporary file never outlives the
+    call.
     """
     arrays = []
     for name, array in tensors.items():
@@ -75,11 +132,20 @@ def write(path, tensors, metadata=None):
         arrays.append((name, np.asarray(array, dtype=le, order="C")))  # keeps 0-d
     header = header_bytes([(n, dtype_name(a.dtype), a.shape, a.nbytes) for n, a in arrays],
                           metadata)
-    if os.path.isdir(path):  # else the rename's error would name the temporary file
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".",
-                               suffix=".tmp")
+    target, old = output_target(path)
+    directory = os.path.dirname(os.path.abspath(target))
+    if old is not None:
+        mode = stat.S_IMODE(old.st_mode) & 0o777
+    else:  # mkstemp creates the file 0600; give it the usual umask-based mode.
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(target) + ".",
+                                   suffix=".tmp")
+    except OSError as e:
+        raise OSError(e.errno, f"{e.strerror} (creating a temporary file in {directory})",
+                      path) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(struct.pack("<Q", len(header)))
@@ -88,14 +154,33 @@ def write(path, tensors, metadata=None):
                 f.write(memoryview(array.reshape(-1)).cast("B"))
             f.flush()
             os.fsync(f.fileno())
-        # mkstemp creates the file 0600; give it the usual umask-based mode.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
+        os.chmod(tmp, mode)
+        if output_target(path)[0] != target:  # once more: it may have changed meanwhile
+            raise ConvertError(f"{path} changed while the model file was being written")
+        os.replace(tmp, target)
+    except BaseException as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(e, OSError):
+            raise OSError(e.errno, e.strerror or str(e), path) from None
         raise
+    _sync_directory(directory)
+
+
+def _sync_directory(directory):
+    """Makes the rename durable where the system allows it (best effort)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _fail(path, message):
