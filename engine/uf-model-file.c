@@ -499,13 +499,13 @@ uf_model_file_open (const char *path, GError **error)
 
   display = g_filename_display_name (path);
   if (g_file_test (path, G_FILE_TEST_IS_DIR)) {
-    g_set_error (error, UF_ERROR, UF_ERROR_MODEL_FILE, "%s: is a directory", display);
+    g_set_error (error, UF_ERROR, UF_ERROR_READ, "%s: is a directory", display);
     g_free (display);
     return NULL;
   }
   /* a FIFO or a device could be endless */
   if (g_file_test (path, G_FILE_TEST_EXISTS) && !g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
-    g_set_error (error, UF_ERROR, UF_ERROR_MODEL_FILE, "%s: not a regular file", display);
+    g_set_error (error, UF_ERROR, UF_ERROR_READ, "%s: not a regular file", display);
     g_free (display);
     return NULL;
   }
@@ -514,8 +514,10 @@ uf_model_file_open (const char *path, GError **error)
     bytes = g_mapped_file_get_bytes (mapped);
     g_mapped_file_unref (mapped);
   } else if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT)
+      || g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOTDIR)
       || g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_ACCES)) {
-    g_set_error (error, UF_ERROR, UF_ERROR_MODEL_FILE, "%s: %s", display, local->message);
+    g_set_error (error, UF_ERROR, g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_ACCES) ?
+        UF_ERROR_READ : UF_ERROR_NOT_FOUND, "%s: %s", display, local->message);
     g_error_free (local);
     g_free (display);
     return NULL;
@@ -527,7 +529,7 @@ uf_model_file_open (const char *path, GError **error)
 
     g_clear_error (&local);
     if (!g_file_get_contents (path, &contents, &length, &local)) {
-      g_set_error (error, UF_ERROR, UF_ERROR_MODEL_FILE, "%s: %s", display, local->message);
+      g_set_error (error, UF_ERROR, UF_ERROR_READ, "%s: %s", display, local->message);
       g_error_free (local);
       g_free (display);
       return NULL;

@@ -25,10 +25,12 @@ GQuark uf_error_quark (void);
 typedef enum {
   UF_ERROR_NO_DEVICE,           /* no Vulkan device, or none matches the selector */
   UF_ERROR_VULKAN,              /* a Vulkan call failed */
-  UF_ERROR_MODEL_FILE,          /* the model file cannot be read or is malformed */
+  UF_ERROR_MODEL_FILE,          /* the model file is malformed */
   UF_ERROR_MODEL_INVALID,       /* well-formed file whose content is not a valid model */
   UF_ERROR_ARGUMENT,            /* bad argument: frame size, format, slot index... */
   UF_ERROR_OUT_OF_MEMORY,       /* host or device memory exhausted */
+  UF_ERROR_NOT_FOUND,           /* the model file does not exist */
+  UF_ERROR_READ,                /* the model file exists but cannot be opened or read */
 } UfError;
 
 typedef struct _UfDevice UfDevice;

@@ -21,12 +21,30 @@
  * named "uniformer" with the meta's fields (see
  * gst_uniformer_meta_to_structure()) plus `timestamp`, `stream-time`,
  * `running-time` and `duration` of that buffer, like the `level` element.
+ * Buffers that carry no result pass through untouched (not even made
+ * writable).
  *
  * On a live stream a window that is due while the previous one is still
  * being classified is dropped (#GstUniformerInfer:late-windows), so latency
  * never builds up. Flushes, new segments and EOS empty the window; a result
  * still running at EOS is posted as a message only (its timestamps are
- * those of the window's last frame), since no buffer follows.
+ * those of the window's last frame), since no buffer follows. A flushing
+ * seek or a change down to READY never waits for a running classification:
+ * its result is dropped when it arrives.
+ *
+ * The window is also emptied, so that no window mixes frames from both
+ * sides, when a buffer is marked DISCONT, when the PTS goes backwards or
+ * jumps forward by more than a window spans, and on a GAP event that
+ * leaves a sampling instant without a frame. Buffers without a PTS are
+ * timed by counting frames at the caps' frame rate (a warning says so once).
+ *
+ * Errors name the problem in the message and give the engine's detail in
+ * the debug string: a missing model file or Vulkan device is
+ * GST_RESOURCE_ERROR_NOT_FOUND, a model file that cannot be opened
+ * GST_RESOURCE_ERROR_OPEN_READ, a malformed or unsupported one
+ * GST_RESOURCE_ERROR_READ, too little device memory
+ * GST_RESOURCE_ERROR_NO_SPACE_LEFT, a Vulkan failure
+ * GST_LIBRARY_ERROR_INIT (at start) or GST_LIBRARY_ERROR_FAILED.
  *
  * ## Example launch line
  * |[
@@ -37,6 +55,8 @@
  * gst-launch-1.0 -m filesrc location=clip.mp4 ! decodebin ! videoconvert ! \
  *     uniformerinfer model=s16x4_k400.safetensors top-k=3 ! fakesink
  * ]| classifies every window of a file (not live: no window is skipped).
+ *
+ * Since: 0.1
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -50,7 +70,6 @@
 #include "gstuniformermeta.h"
 #include "uniformer.h"
 #include "uniformer-frames.h"
-#include "uniformer-infer-settings.h"
 #include "uniformer-results.h"
 #include "uniformer-sampler.h"
 #include "uniformer-worker.h"
@@ -59,19 +78,47 @@ GST_DEBUG_CATEGORY_STATIC (gst_uniformer_infer_debug);
 #define GST_CAT_DEFAULT gst_uniformer_infer_debug
 
 #define DEFAULT_RESIZE_MODE UF_RESIZE_CROP
+#define DEFAULT_SAMPLE_RATE 0.0
+#define DEFAULT_FRAME_INTERVAL 0
+#define DEFAULT_INFERENCE_INTERVAL 4
+#define DEFAULT_TOP_K 5
+#define DEFAULT_THRESHOLD 0.0
+#define DEFAULT_SMOOTHING 1
+#define DEFAULT_POST_MESSAGES TRUE
+#define DEFAULT_LATE_WINDOWS GST_UNIFORMER_LATE_WINDOWS_AUTO
 
 enum {
   PROP_0,
   PROP_MODEL,
   PROP_DEVICE,
   PROP_RESIZE_MODE,
+  PROP_SAMPLE_RATE,
+  PROP_FRAME_INTERVAL,
+  PROP_INFERENCE_INTERVAL,
+  PROP_TOP_K,
+  PROP_THRESHOLD,
+  PROP_SMOOTHING,
+  PROP_POST_MESSAGES,
+  PROP_LATE_WINDOWS,
   PROP_NUM_FRAMES,
   PROP_WINDOWS_CLASSIFIED,
   PROP_WINDOWS_SKIPPED,
   PROP_LAST_INFERENCE_TIME,
   PROP_MEAN_INFERENCE_TIME,
-  PROP_SETTINGS,                /* the first of uniformer-infer-settings.c's */
 };
+
+/* The properties that may change while playing, copied under the object
+ * lock at the start of each buffer. */
+typedef struct {
+  gdouble sample_rate;          /* 0 = the model's trained rate */
+  guint frame_interval;         /* > 0: every n-th frame instead of sample-rate */
+  guint inference_interval;
+  guint top_k;
+  gdouble threshold;
+  guint smoothing;
+  gboolean post_messages;
+  GstUniformerLateWindows late_windows;
+} Settings;
 
 struct _GstUniformerInfer {
   GstBaseTransform parent;
@@ -80,7 +127,7 @@ struct _GstUniformerInfer {
   gchar *model_path;
   gchar *device_name;
   UfResizeMode resize_mode;
-  UniformerInferSettings props;
+  Settings props;
   guint num_frames;
   guint64 windows_classified, windows_skipped;
   guint64 last_inference_ns, total_inference_ns;
@@ -89,11 +136,12 @@ struct _GstUniformerInfer {
   UfDevice *device;
   UfModel *model;
   const UfModelInfo *info;
-  UfSession *session;
+  UfSession *session;           /* owned by the worker */
   UniformerWorker *worker;
+  UniformerWorker *retired;     /* stopped, maybe still finishing a run */
 
   /* streaming-thread state */
-  UniformerInferSettings cur;
+  Settings cur;
   GstVideoInfo vinfo;
   UniformerSampler sampler;
   UniformerWindow window;
@@ -103,6 +151,10 @@ struct _GstUniformerInfer {
   gboolean live_known, live;
   GQueue ready;                 /* UniformerReport*: attach to the outgoing buffer */
   guint64 reported_latency;
+  GstFlowReturn flow;           /* of the last before_transform, for transform_ip */
+  GstClockTime last_pts;        /* the last valid PTS, to time buffers without one */
+  guint64 untimed;              /* buffers without PTS since then */
+  gboolean warned_untimed;
 };
 
 #define gst_uniformer_infer_parent_class parent_class
@@ -110,12 +162,46 @@ G_DEFINE_TYPE (GstUniformerInfer, gst_uniformer_infer, GST_TYPE_BASE_TRANSFORM);
 GST_ELEMENT_REGISTER_DEFINE (uniformerinfer, "uniformerinfer", GST_RANK_NONE,
     GST_TYPE_UNIFORMER_INFER);
 
+#define UNIFORMER_INFER_CAPS \
+  GST_VIDEO_CAPS_MAKE (UNIFORMER_VIDEO_FORMATS) ", interlace-mode = (string) progressive"
+
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (UNIFORMER_VIDEO_FORMATS)));
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (UNIFORMER_INFER_CAPS));
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (UNIFORMER_VIDEO_FORMATS)));
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (UNIFORMER_INFER_CAPS));
+
+GType
+gst_uniformer_late_windows_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_UNIFORMER_LATE_WINDOWS_AUTO, "Skip when upstream is live, wait otherwise", "auto"},
+    {GST_UNIFORMER_LATE_WINDOWS_SKIP, "Drop windows due while an inference runs", "skip"},
+    {GST_UNIFORMER_LATE_WINDOWS_WAIT, "Block the stream until every window is classified",
+        "wait"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstUniformerLateWindows", values));
+  return type;
+}
+
+GType
+gst_uniformer_resize_mode_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {UF_RESIZE_CROP, "Short side to the model's size, centre crop (how models are tested)",
+        "crop"},
+    {UF_RESIZE_STRETCH, "Whole frame stretched to the model's size", "stretch"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstUniformerResizeMode", values));
+  return type;
+}
 
 static const gchar *
 default_model_path (void)
@@ -123,6 +209,68 @@ default_model_path (void)
   if (g_file_test (UNIFORMER_DEFAULT_MODEL_INSTALLED, G_FILE_TEST_EXISTS))
     return UNIFORMER_DEFAULT_MODEL_INSTALLED;
   return UNIFORMER_DEFAULT_MODEL_SOURCE;
+}
+
+/* ---- errors -------------------------------------------------------------- */
+
+/* How each engine error reaches the application: a GStreamer domain and
+ * code, and the sentence a user reads (the engine's text goes to the debug
+ * string). %s in a sentence is the model path. */
+typedef struct {
+  UfError code;
+  GQuark (*domain) (void);
+  gint gst_code;
+  const gchar *sentence;
+} ErrorMapping;
+
+static const ErrorMapping error_mappings[] = {
+  {UF_ERROR_NO_DEVICE, gst_resource_error_quark, GST_RESOURCE_ERROR_NOT_FOUND,
+      "No usable Vulkan device was found."},
+  {UF_ERROR_NOT_FOUND, gst_resource_error_quark, GST_RESOURCE_ERROR_NOT_FOUND,
+      "Model file \"%s\" not found."},
+  {UF_ERROR_READ, gst_resource_error_quark, GST_RESOURCE_ERROR_OPEN_READ,
+      "Could not open the model file \"%s\" for reading."},
+  {UF_ERROR_MODEL_FILE, gst_resource_error_quark, GST_RESOURCE_ERROR_READ,
+      "The model file \"%s\" is damaged or not a gst-uniformer model."},
+  {UF_ERROR_MODEL_INVALID, gst_resource_error_quark, GST_RESOURCE_ERROR_READ,
+      "The model file \"%s\" describes a model this element cannot run."},
+  {UF_ERROR_OUT_OF_MEMORY, gst_resource_error_quark, GST_RESOURCE_ERROR_NO_SPACE_LEFT,
+      "Not enough memory on the Vulkan device."},
+  {UF_ERROR_VULKAN, gst_library_error_quark, GST_LIBRARY_ERROR_INIT,
+      "Could not set up the model on the Vulkan device."},
+  {UF_ERROR_ARGUMENT, gst_library_error_quark, GST_LIBRARY_ERROR_SETTINGS,
+      "The model cannot be run with these settings."},
+};
+
+/* Posts @error (consumed) as an element error. @path is the model file's,
+ * or NULL; @sentence, when set, replaces the mapping's (errors while
+ * streaming say what failed: the codes stay the engine's). */
+static void
+post_engine_error (GstUniformerInfer * self, GError * error, const gchar * path,
+    const gchar * sentence, gint line)
+{
+  const ErrorMapping *m = NULL;
+  GQuark domain = GST_LIBRARY_ERROR;
+  gint code = GST_LIBRARY_ERROR_FAILED;
+  gchar **parts, *text;
+
+  for (guint i = 0; i < G_N_ELEMENTS (error_mappings); i++)
+    if (error->domain == UF_ERROR && error->code == (gint) error_mappings[i].code)
+      m = &error_mappings[i];
+  if (m) {
+    domain = m->domain ();
+    code = m->gst_code;
+  }
+  if (sentence != NULL && domain == GST_LIBRARY_ERROR)
+    code = GST_LIBRARY_ERROR_FAILED;    /* INIT and SETTINGS describe the start */
+  if (sentence == NULL)
+    sentence = m ? m->sentence : "Internal error in the inference engine.";
+  parts = g_strsplit (sentence, "%s", 2);
+  text = g_strjoinv (path ? path : "", parts);
+  g_strfreev (parts);
+  gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR, domain, code, text,
+      g_strdup (error->message), __FILE__, GST_FUNCTION, line);
+  g_error_free (error);
 }
 
 /* ---- stream state -------------------------------------------------------- */
@@ -141,6 +289,20 @@ reset_stream (GstUniformerInfer * self)
   if (self->smoother.mean)
     uniformer_smoother_reset (&self->smoother);
   g_queue_clear_full (&self->ready, uniformer_report_free);
+  self->last_pts = GST_CLOCK_TIME_NONE;
+  self->untimed = 0;
+}
+
+/* Empties the window so that no window mixes frames from both sides of a
+ * break in the stream; a result running on the old window is still valid. */
+static void
+restart_window (GstUniformerInfer * self, const gchar * why)
+{
+  if (self->window.n > 0)
+    GST_DEBUG_OBJECT (self, "%s: emptying the window", why);
+  uniformer_sampler_reset (&self->sampler);
+  uniformer_window_reset (&self->window);
+  uniformer_smoother_reset (&self->smoother);
 }
 
 static gdouble
@@ -157,7 +319,7 @@ model_rate (GstUniformerInfer * self)
 static void
 update_settings (GstUniformerInfer * self)
 {
-  UniformerInferSettings st;
+  Settings st;
   gdouble rate;
 
   GST_OBJECT_LOCK (self);
@@ -231,8 +393,8 @@ collect_result (GstUniformerInfer * self)
     return TRUE;
   }
   if (r->error) {
-    GST_ELEMENT_ERROR (self, LIBRARY, FAILED, ("Inference failed: %s", r->error->message),
-        (NULL));
+    post_engine_error (self, g_steal_pointer (&r->error), NULL,
+        "Classifying a window failed.", __LINE__);
     uniformer_job_result_free (r);
     return FALSE;
   }
@@ -310,6 +472,75 @@ frame_duration (GstUniformerInfer * self, GstBuffer * buf)
   return GST_CLOCK_TIME_NONE;
 }
 
+/* The buffer's PTS; for a buffer without one, the last PTS plus the frames
+ * counted since at the caps' frame rate, so that sampling by time still
+ * works. NONE when neither exists (frame-interval mode needs no time). */
+static GstClockTime
+timestamp_of (GstUniformerInfer * self, GstBuffer * buf)
+{
+  GstClockTime pts = GST_BUFFER_PTS (buf), dur;
+
+  if (GST_CLOCK_TIME_IS_VALID (pts)) {
+    self->last_pts = pts;
+    self->untimed = 0;
+    return pts;
+  }
+  if (self->cur.frame_interval > 0)
+    return GST_CLOCK_TIME_NONE;
+  dur = frame_duration (self, buf);
+  if (!GST_CLOCK_TIME_IS_VALID (dur)) {
+    if (!self->warned_untimed)
+      GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("The video has neither timestamps nor a "
+              "frame rate, so its frames cannot be sampled by time; set frame-interval."),
+          ("buffer without PTS or duration, caps frame rate 0/1"));
+    self->warned_untimed = TRUE;
+    return GST_CLOCK_TIME_NONE;
+  }
+  if (!self->warned_untimed)
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("The video has no timestamps: frames are "
+            "timed by counting them at the frame rate."), ("buffer without PTS, timing "
+            "frames %" GST_TIME_FORMAT " apart", GST_TIME_ARGS (dur)));
+  self->warned_untimed = TRUE;
+  self->untimed++;
+  if (GST_CLOCK_TIME_IS_VALID (self->last_pts))
+    return self->last_pts + self->untimed * dur;
+  return (self->untimed - 1) * dur;
+}
+
+/* How much time a full window covers; NONE when unknown. */
+static GstClockTime
+window_span (GstUniformerInfer * self, GstBuffer * buf)
+{
+  guint frames = self->window.frames;
+  GstClockTime dur;
+
+  if (self->cur.frame_interval == 0)
+    return (GstClockTime) (frames * GST_SECOND / self->sampler.rate);
+  dur = frame_duration (self, buf);
+  return GST_CLOCK_TIME_IS_VALID (dur) ? frames * self->cur.frame_interval * dur : dur;
+}
+
+/* Breaks the sampler's grid would not see: a DISCONT buffer (a reconnected
+ * camera, lost packets) and a forward jump longer than a window spans. */
+static void
+check_continuity (GstUniformerInfer * self, GstBuffer * buf, GstClockTime pts)
+{
+  GstClockTime last = self->sampler.last_taken, span;
+
+  if (!self->sampler.started)
+    return;
+  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT)) {
+    restart_window (self, "discontinuity");
+    return;
+  }
+  span = window_span (self, buf);
+  if (GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_TIME_IS_VALID (last)
+      && GST_CLOCK_TIME_IS_VALID (span) && pts > last && pts - last > span) {
+    GST_DEBUG_OBJECT (self, "PTS jumped %" GST_TIME_FORMAT " ahead", GST_TIME_ARGS (pts - last));
+    restart_window (self, "a jump longer than the window");
+  }
+}
+
 /* Puts a sampled frame into a free ring slot: uploaded now when the GPU
  * is idle, copied for later while a run occupies it. */
 static gboolean
@@ -320,22 +551,20 @@ store_frame (GstUniformerInfer * self, GstBuffer * buf, guint slot)
   gboolean ok;
 
   if (!gst_video_frame_map (&frame, &self->vinfo, buf, GST_MAP_READ)) {
-    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not map a video frame"), (NULL));
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not map a video frame."),
+        ("gst_video_frame_map failed for %" GST_PTR_FORMAT, buf));
     return FALSE;
   }
   if (uniformer_worker_busy (self->worker)) {
     ok = uniformer_deferred_store (&self->deferred, slot, &frame);
     if (!ok)
-      g_set_error (&error, UF_ERROR, UF_ERROR_ARGUMENT, "could not copy a video frame");
+      g_set_error (&error, UF_ERROR, UF_ERROR_OUT_OF_MEMORY, "could not copy a video frame");
   } else {
     ok = uniformer_frame_upload (self->session, slot, &frame, &error);
   }
   gst_video_frame_unmap (&frame);
-  if (!ok) {
-    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not upload a frame: %s",
-            error->message), (NULL));
-    g_error_free (error);
-  }
+  if (!ok)
+    post_engine_error (self, error, NULL, "Could not upload a video frame.", __LINE__);
   return ok;
 }
 
@@ -348,9 +577,7 @@ flush_deferred (GstUniformerInfer * self)
     return TRUE;
   if (uniformer_deferred_flush (&self->deferred, self->session, &error))
     return TRUE;
-  GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not upload a frame: %s",
-          error->message), (NULL));
-  g_error_free (error);
+  post_engine_error (self, error, NULL, "Could not upload a video frame.", __LINE__);
   return FALSE;
 }
 
@@ -364,6 +591,8 @@ schedule_window (GstUniformerInfer * self)
 
   if (wait)
     uniformer_worker_wait (self->worker);
+  if (uniformer_worker_is_flushing (self->worker))
+    return TRUE;                /* the buffer will be refused downstream anyway */
   if (!collect_result (self))
     return FALSE;
   if (uniformer_worker_busy (self->worker)) {
@@ -390,7 +619,7 @@ schedule_window (GstUniformerInfer * self)
 static GstFlowReturn
 process_buffer (GstUniformerInfer * self, GstBuffer * buf)
 {
-  GstClockTime pts = GST_BUFFER_PTS (buf);
+  GstClockTime pts;
   UniformerSample sample;
   guint slot;
 
@@ -406,6 +635,8 @@ process_buffer (GstUniformerInfer * self, GstBuffer * buf)
   if (!uniformer_worker_busy (self->worker) && !flush_deferred (self))
     return GST_FLOW_ERROR;
 
+  pts = timestamp_of (self, buf);
+  check_continuity (self, buf, pts);
   sample = uniformer_sampler_offer (&self->sampler, pts, frame_duration (self, buf));
   if (sample == UNIFORMER_SAMPLE_SKIP)
     return GST_FLOW_OK;
@@ -424,23 +655,17 @@ process_buffer (GstUniformerInfer * self, GstBuffer * buf)
   return GST_FLOW_OK;
 }
 
-/* The analysis runs here, before the output buffer exists, because only
- * its outcome says whether the buffer must become writable: most buffers
- * carry no result and pass through without even a shallow copy. */
-static GstFlowReturn
-gst_uniformer_infer_prepare_output_buffer (GstBaseTransform * trans, GstBuffer * inbuf,
-    GstBuffer ** outbuf)
+/* The analysis runs before the base class handles the buffer, because its
+ * outcome says whether the buffer must become writable: most buffers carry
+ * no result and go through in passthrough, without even a shallow copy. */
+static void
+gst_uniformer_infer_before_transform (GstBaseTransform * trans, GstBuffer * buf)
 {
   GstUniformerInfer *self = GST_UNIFORMER_INFER (trans);
-  GstFlowReturn ret = process_buffer (self, inbuf);
 
-  if (ret != GST_FLOW_OK)
-    return ret;
-  if (g_queue_is_empty (&self->ready) || gst_buffer_is_writable (inbuf))
-    *outbuf = inbuf;
-  else
-    *outbuf = gst_buffer_copy (inbuf);        /* the base class drops inbuf */
-  return GST_FLOW_OK;
+  if (self->flow == GST_FLOW_OK)
+    self->flow = process_buffer (self, buf);
+  gst_base_transform_set_passthrough (trans, g_queue_is_empty (&self->ready));
 }
 
 static GstFlowReturn
@@ -449,6 +674,8 @@ gst_uniformer_infer_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   GstUniformerInfer *self = GST_UNIFORMER_INFER (trans);
   UniformerReport *rep;
 
+  if (self->flow != GST_FLOW_OK)
+    return self->flow;
   while ((rep = g_queue_pop_head (&self->ready))) {
     report (self, rep, buf);
     uniformer_report_free (rep);
@@ -476,6 +703,26 @@ finish_at_eos (GstUniformerInfer * self)
   reset_stream (self);
 }
 
+/* A GAP event says no frame exists for its span: when that leaves a
+ * sampling instant without a frame, the window would skip it. */
+static void
+handle_gap (GstUniformerInfer * self, GstEvent * event)
+{
+  GstClockTime ts, duration, instant, tolerance;
+
+  gst_event_parse_gap (event, &ts, &duration);
+  if (!self->sampler.started || self->info == NULL)
+    return;
+  if (self->sampler.frame_interval > 0 || !GST_CLOCK_TIME_IS_VALID (duration)) {
+    restart_window (self, "gap event");
+    return;
+  }
+  instant = uniformer_sampler_instant (&self->sampler, self->sampler.next_index);
+  tolerance = uniformer_sampler_tolerance (&self->sampler, GST_CLOCK_TIME_NONE);
+  if (GST_CLOCK_TIME_IS_VALID (ts) && ts + duration > instant + tolerance)
+    restart_window (self, "gap event over a sampling instant");
+}
+
 static gboolean
 gst_uniformer_infer_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
@@ -484,9 +731,16 @@ gst_uniformer_infer_sink_event (GstBaseTransform * trans, GstEvent * event)
   const GstSegment *segment;
 
   switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_START:
+      /* not serialized: the streaming thread may be waiting for a run */
+      if (self->worker)
+        uniformer_worker_set_flushing (self->worker, TRUE);
+      break;
     case GST_EVENT_FLUSH_STOP:
       GST_DEBUG_OBJECT (self, "flush: emptying the window");
       reset_stream (self);
+      if (self->worker)
+        uniformer_worker_set_flushing (self->worker, FALSE);
       break;
     case GST_EVENT_SEGMENT:
       /* A repeated segment (sent again with new caps, say) changes nothing. */
@@ -495,6 +749,9 @@ gst_uniformer_infer_sink_event (GstBaseTransform * trans, GstEvent * event)
         GST_DEBUG_OBJECT (self, "new segment: emptying the window");
         reset_stream (self);
       }
+      break;
+    case GST_EVENT_GAP:
+      handle_gap (self, event);
       break;
     case GST_EVENT_EOS:
       finish_at_eos (self);
@@ -550,21 +807,6 @@ gst_uniformer_infer_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCap
 
 /* ---- start / stop -------------------------------------------------------- */
 
-static void
-engine_error (GstUniformerInfer * self, GError * error, const gchar * what,
-    const gchar * path)
-{
-  if (error->code == UF_ERROR_NO_DEVICE)
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("No usable Vulkan device: %s",
-            error->message), (NULL));
-  else if (path && !strstr (error->message, path))
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("%s %s: %s", what, path,
-            error->message), (NULL));
-  else
-    GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("%s: %s", what, error->message), (NULL));
-  g_error_free (error);
-}
-
 static gboolean
 gst_uniformer_infer_start (GstBaseTransform * trans)
 {
@@ -580,14 +822,16 @@ gst_uniformer_infer_start (GstBaseTransform * trans)
   config.resize_mode = self->resize_mode;
   GST_OBJECT_UNLOCK (self);
 
+  /* a worker stopped before may still be finishing its last run */
+  g_clear_pointer (&self->retired, uniformer_worker_free);
   self->device = uf_device_open (device, &error);
   if (self->device == NULL) {
-    engine_error (self, error, "Could not open a Vulkan device", NULL);
+    post_engine_error (self, error, path, NULL, __LINE__);
     goto failed;
   }
   self->model = uf_model_load (self->device, path, &error);
   if (self->model == NULL) {
-    engine_error (self, error, "Could not load the model", path);
+    post_engine_error (self, error, path, NULL, __LINE__);
     goto failed;
   }
   self->info = uf_model_get_info (self->model);
@@ -595,7 +839,7 @@ gst_uniformer_infer_start (GstBaseTransform * trans)
   config.ring_slots = uniformer_window_ring_size (frames);
   self->session = uf_session_new (self->model, &config, &error);
   if (self->session == NULL) {
-    engine_error (self, error, "Could not prepare the model", path);
+    post_engine_error (self, error, path, NULL, __LINE__);
     goto failed;
   }
   char *paths = uf_device_describe_paths (self->device);
@@ -605,12 +849,14 @@ gst_uniformer_infer_start (GstBaseTransform * trans)
   g_free (paths);
 
   self->worker = uniformer_worker_new (self->session, frames, self->info->num_classes);
-  uniformer_window_init (&self->window, frames, UNIFORMER_DEFAULT_INFERENCE_INTERVAL);
+  uniformer_window_init (&self->window, frames, DEFAULT_INFERENCE_INTERVAL);
   uniformer_deferred_init (&self->deferred, config.ring_slots);
   uniformer_sampler_init (&self->sampler, 0, 0);
   gst_video_info_init (&self->vinfo);
   self->live_known = FALSE;
   self->reported_latency = 0;
+  self->flow = GST_FLOW_OK;
+  self->warned_untimed = FALSE;
   reset_stream (self);
 
   GST_OBJECT_LOCK (self);
@@ -637,48 +883,110 @@ gst_uniformer_infer_stop (GstBaseTransform * trans)
   GstUniformerInfer *self = GST_UNIFORMER_INFER (trans);
   guint messages;
 
-  g_clear_pointer (&self->worker, uniformer_worker_free);
+  /* The worker frees the session once its run (if any) has ended: the
+   * state change does not wait for the GPU; start() or finalize() joins. */
+  if (self->worker) {
+    uniformer_worker_stop (self->worker);
+    g_clear_pointer (&self->retired, uniformer_worker_free);
+    self->retired = g_steal_pointer (&self->worker);
+  }
+  self->session = NULL;
   g_queue_clear_full (&self->ready, uniformer_report_free);
   uniformer_window_clear (&self->window);
   uniformer_deferred_clear (&self->deferred);
   uniformer_smoother_clear (&self->smoother);
-  g_clear_pointer (&self->session, uf_session_free);
   g_clear_pointer (&self->model, uf_model_unref);
   self->info = NULL;
   if (self->device) {
     messages = uf_device_get_validation_message_count (self->device);
     if (messages > 0)
       GST_ELEMENT_WARNING (self, LIBRARY, FAILED, ("The Vulkan validation layer reported "
-              "%u messages", messages), (NULL));
+              "%u messages.", messages), (NULL));
   }
   g_clear_pointer (&self->device, uf_device_unref);
   return TRUE;
 }
 
+static GstStateChangeReturn
+gst_uniformer_infer_change_state (GstElement * element, GstStateChange transition)
+{
+  GstUniformerInfer *self = GST_UNIFORMER_INFER (element);
+
+  /* Deactivating the pads waits for the streaming thread: let it stop
+   * waiting for a classification first. */
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY && self->worker)
+    uniformer_worker_set_flushing (self->worker, TRUE);
+  return GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+}
+
 /* ---- properties ---------------------------------------------------------- */
+
+/* Whether a property that only takes effect at start may be set now; like
+ * filesrc's location, it is refused once the element has started. */
+static gboolean
+settable_now (GstUniformerInfer * self, GParamSpec * pspec)
+{
+  GstState state = GST_STATE (self);
+
+  if (state == GST_STATE_NULL || state == GST_STATE_READY)
+    return TRUE;
+  g_warning ("Changing the '%s' property on %s while it is %s is not supported: set it in "
+      "the NULL or READY state.", pspec->name, GST_OBJECT_NAME (self),
+      gst_element_state_get_name (state));
+  return FALSE;
+}
 
 static void
 gst_uniformer_infer_set_property (GObject * object, guint prop_id, const GValue * value,
     GParamSpec * pspec)
 {
   GstUniformerInfer *self = GST_UNIFORMER_INFER (object);
+  Settings *p = &self->props;
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_MODEL:
-      g_free (self->model_path);
-      self->model_path = g_value_dup_string (value);
+      if (settable_now (self, pspec)) {
+        g_free (self->model_path);
+        self->model_path = g_value_dup_string (value);
+      }
       break;
     case PROP_DEVICE:
-      g_free (self->device_name);
-      self->device_name = g_value_dup_string (value);
+      if (settable_now (self, pspec)) {
+        g_free (self->device_name);
+        self->device_name = g_value_dup_string (value);
+      }
       break;
     case PROP_RESIZE_MODE:
-      self->resize_mode = g_value_get_enum (value);
+      if (settable_now (self, pspec))
+        self->resize_mode = g_value_get_enum (value);
+      break;
+    case PROP_SAMPLE_RATE:
+      p->sample_rate = g_value_get_double (value);
+      break;
+    case PROP_FRAME_INTERVAL:
+      p->frame_interval = g_value_get_uint (value);
+      break;
+    case PROP_INFERENCE_INTERVAL:
+      p->inference_interval = g_value_get_uint (value);
+      break;
+    case PROP_TOP_K:
+      p->top_k = g_value_get_uint (value);
+      break;
+    case PROP_THRESHOLD:
+      p->threshold = g_value_get_double (value);
+      break;
+    case PROP_SMOOTHING:
+      p->smoothing = g_value_get_uint (value);
+      break;
+    case PROP_POST_MESSAGES:
+      p->post_messages = g_value_get_boolean (value);
+      break;
+    case PROP_LATE_WINDOWS:
+      p->late_windows = g_value_get_enum (value);
       break;
     default:
-      if (!uniformer_infer_settings_set (&self->props, PROP_SETTINGS, prop_id, value))
-        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
@@ -689,6 +997,7 @@ gst_uniformer_infer_get_property (GObject * object, guint prop_id, GValue * valu
     GParamSpec * pspec)
 {
   GstUniformerInfer *self = GST_UNIFORMER_INFER (object);
+  const Settings *p = &self->props;
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
@@ -700,6 +1009,30 @@ gst_uniformer_infer_get_property (GObject * object, guint prop_id, GValue * valu
       break;
     case PROP_RESIZE_MODE:
       g_value_set_enum (value, self->resize_mode);
+      break;
+    case PROP_SAMPLE_RATE:
+      g_value_set_double (value, p->sample_rate);
+      break;
+    case PROP_FRAME_INTERVAL:
+      g_value_set_uint (value, p->frame_interval);
+      break;
+    case PROP_INFERENCE_INTERVAL:
+      g_value_set_uint (value, p->inference_interval);
+      break;
+    case PROP_TOP_K:
+      g_value_set_uint (value, p->top_k);
+      break;
+    case PROP_THRESHOLD:
+      g_value_set_double (value, p->threshold);
+      break;
+    case PROP_SMOOTHING:
+      g_value_set_uint (value, p->smoothing);
+      break;
+    case PROP_POST_MESSAGES:
+      g_value_set_boolean (value, p->post_messages);
+      break;
+    case PROP_LATE_WINDOWS:
+      g_value_set_enum (value, p->late_windows);
       break;
     case PROP_NUM_FRAMES:
       g_value_set_uint (value, self->num_frames);
@@ -718,8 +1051,7 @@ gst_uniformer_infer_get_property (GObject * object, guint prop_id, GValue * valu
           self->total_inference_ns / self->windows_classified : 0);
       break;
     default:
-      if (!uniformer_infer_settings_get (&self->props, PROP_SETTINGS, prop_id, value))
-        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
@@ -730,48 +1062,15 @@ gst_uniformer_infer_finalize (GObject * object)
 {
   GstUniformerInfer *self = GST_UNIFORMER_INFER (object);
 
+  g_clear_pointer (&self->retired, uniformer_worker_free);
   g_free (self->model_path);
   g_free (self->device_name);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
-#define READ_ONLY (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)
 #define RW_READY (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)
-
-static void
-install_properties (GObjectClass * gobject_class)
-{
-  g_object_class_install_property (gobject_class, PROP_MODEL,
-      g_param_spec_string ("model", "Model", "Path of the UniFormer model file "
-          "(.safetensors, from tools/uniformer-convert); default: the model installed "
-          "with the plugin", NULL, RW_READY));
-  g_object_class_install_property (gobject_class, PROP_DEVICE,
-      g_param_spec_string ("device", "Device", "Vulkan device: an index or a part of its "
-          "name (see uniformer-classify --list-devices); NULL = automatic (discrete GPU, "
-          "integrated, virtual, CPU) or the UF_DEVICE environment variable", NULL, RW_READY));
-  g_object_class_install_property (gobject_class, PROP_RESIZE_MODE,
-      g_param_spec_enum ("resize-mode", "Resize mode", "How frames are fitted to the "
-          "model's input size", GST_TYPE_UNIFORMER_RESIZE_MODE, DEFAULT_RESIZE_MODE,
-          RW_READY));
-  g_object_class_install_property (gobject_class, PROP_NUM_FRAMES,
-      g_param_spec_uint ("num-frames", "Number of frames", "Frames per window, from the "
-          "model (0 until the element has loaded it, in PAUSED)", 0, G_MAXUINT, 0,
-          READ_ONLY));
-  g_object_class_install_property (gobject_class, PROP_WINDOWS_CLASSIFIED,
-      g_param_spec_uint64 ("windows-classified", "Windows classified", "Classifications "
-          "reported since the element started", 0, G_MAXUINT64, 0, READ_ONLY));
-  g_object_class_install_property (gobject_class, PROP_WINDOWS_SKIPPED,
-      g_param_spec_uint64 ("windows-skipped", "Windows skipped", "Due windows dropped "
-          "because the previous inference was still running", 0, G_MAXUINT64, 0,
-          READ_ONLY));
-  g_object_class_install_property (gobject_class, PROP_LAST_INFERENCE_TIME,
-      g_param_spec_uint64 ("last-inference-time", "Last inference time", "Wall-clock time "
-          "of the last classification, in nanoseconds", 0, G_MAXUINT64, 0, READ_ONLY));
-  g_object_class_install_property (gobject_class, PROP_MEAN_INFERENCE_TIME,
-      g_param_spec_uint64 ("mean-inference-time", "Mean inference time", "Mean wall-clock "
-          "time of the classifications, in nanoseconds", 0, G_MAXUINT64, 0, READ_ONLY));
-  uniformer_infer_settings_install (gobject_class, PROP_SETTINGS);
-}
+#define RW_PLAYING (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING)
+#define READ_ONLY (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)
 
 static void
 gst_uniformer_infer_class_init (GstUniformerInferClass * klass)
@@ -786,7 +1085,182 @@ gst_uniformer_infer_class_init (GstUniformerInferClass * klass)
   gobject_class->set_property = gst_uniformer_infer_set_property;
   gobject_class->get_property = gst_uniformer_infer_get_property;
   gobject_class->finalize = gst_uniformer_infer_finalize;
-  install_properties (gobject_class);
+
+  /**
+   * GstUniformerInfer:model:
+   *
+   * The model file to run (from tools/uniformer-convert). Read when the
+   * element starts; refused with a warning while it runs.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MODEL,
+      g_param_spec_string ("model", "Model", "Path of the UniFormer model file "
+          "(.safetensors, from tools/uniformer-convert); default: the model installed "
+          "with the plugin", NULL, RW_READY));
+  /**
+   * GstUniformerInfer:device:
+   *
+   * The Vulkan device to run on. Read when the element starts; refused with
+   * a warning while it runs.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_DEVICE,
+      g_param_spec_string ("device", "Device", "Vulkan device: an index or a part of its "
+          "name (see uniformer-classify --list-devices); NULL = automatic (discrete GPU, "
+          "integrated, virtual, CPU) or the UF_DEVICE environment variable", NULL, RW_READY));
+  /**
+   * GstUniformerInfer:resize-mode:
+   *
+   * How frames are fitted to the model's input. Read when the element
+   * starts; refused with a warning while it runs.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_RESIZE_MODE,
+      g_param_spec_enum ("resize-mode", "Resize mode", "How frames are fitted to the "
+          "model's input size", GST_TYPE_UNIFORMER_RESIZE_MODE, DEFAULT_RESIZE_MODE,
+          RW_READY));
+  /**
+   * GstUniformerInfer:sample-rate:
+   *
+   * Samples per second the window takes from the stream, by timestamp.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_SAMPLE_RATE,
+      g_param_spec_double ("sample-rate", "Sample rate", "Frames per second the window "
+          "samples from the stream, by timestamp; 0 = the model's trained rate (source fps "
+          "/ sampling rate, 7.5 for 30 fps / 4)", 0, 1000, DEFAULT_SAMPLE_RATE, RW_PLAYING));
+  /**
+   * GstUniformerInfer:frame-interval:
+   *
+   * Sample every N-th frame instead of sampling by timestamp.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_FRAME_INTERVAL,
+      g_param_spec_uint ("frame-interval", "Frame interval", "Sample every N-th frame "
+          "whatever the timestamps; 0 = sample by timestamp at sample-rate", 0, 10000,
+          DEFAULT_FRAME_INTERVAL, RW_PLAYING));
+  /**
+   * GstUniformerInfer:inference-interval:
+   *
+   * Sampled frames the window slides between classifications.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_INFERENCE_INTERVAL,
+      g_param_spec_uint ("inference-interval", "Inference interval", "Sampled frames the "
+          "window slides between classifications (the first one is made as soon as the "
+          "window is full); the default 4 gives about two classifications a second at 7.5 "
+          "samples per second", 1, 10000, DEFAULT_INFERENCE_INTERVAL, RW_PLAYING));
+  /**
+   * GstUniformerInfer:top-k:
+   *
+   * Best classes reported per classification.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_TOP_K,
+      g_param_spec_uint ("top-k", "Top k", "Best classes reported per classification", 1,
+          1000, DEFAULT_TOP_K, RW_PLAYING));
+  /**
+   * GstUniformerInfer:threshold:
+   *
+   * Classes whose (smoothed) probability is below this are not reported.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_THRESHOLD,
+      g_param_spec_double ("threshold", "Threshold", "Classes whose (smoothed) probability "
+          "is below this are not reported", 0, 1, DEFAULT_THRESHOLD, RW_PLAYING));
+  /**
+   * GstUniformerInfer:smoothing:
+   *
+   * Report the mean probabilities of the last N windows.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_SMOOTHING,
+      g_param_spec_uint ("smoothing", "Smoothing", "Report the mean probabilities of the "
+          "last N windows; 1 = no smoothing", 1, 100, DEFAULT_SMOOTHING, RW_PLAYING));
+  /**
+   * GstUniformerInfer:post-messages:
+   *
+   * Post an element message named "uniformer" for every classification.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
+      g_param_spec_boolean ("post-messages", "Post messages", "Post an element message "
+          "named \"uniformer\" on the bus for every classification", DEFAULT_POST_MESSAGES,
+          RW_PLAYING));
+  /**
+   * GstUniformerInfer:late-windows:
+   *
+   * What to do with a window that is due while the previous one is still
+   * being classified.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_LATE_WINDOWS,
+      g_param_spec_enum ("late-windows", "Late windows", "What to do with a window that is "
+          "due while the previous one is still being classified",
+          GST_TYPE_UNIFORMER_LATE_WINDOWS, DEFAULT_LATE_WINDOWS, RW_PLAYING));
+  /**
+   * GstUniformerInfer:num-frames:
+   *
+   * Frames per window, from the model.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_NUM_FRAMES,
+      g_param_spec_uint ("num-frames", "Number of frames", "Frames per window, from the "
+          "model (0 until the element has loaded it, in PAUSED)", 0, G_MAXUINT, 0,
+          READ_ONLY));
+  /**
+   * GstUniformerInfer:windows-classified:
+   *
+   * Classifications reported since the element started.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_WINDOWS_CLASSIFIED,
+      g_param_spec_uint64 ("windows-classified", "Windows classified", "Classifications "
+          "reported since the element started", 0, G_MAXUINT64, 0, READ_ONLY));
+  /**
+   * GstUniformerInfer:windows-skipped:
+   *
+   * Due windows dropped because the previous inference was still running.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_WINDOWS_SKIPPED,
+      g_param_spec_uint64 ("windows-skipped", "Windows skipped", "Due windows dropped "
+          "because the previous inference was still running", 0, G_MAXUINT64, 0,
+          READ_ONLY));
+  /**
+   * GstUniformerInfer:last-inference-time:
+   *
+   * Wall-clock time of the last classification, in nanoseconds.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_LAST_INFERENCE_TIME,
+      g_param_spec_uint64 ("last-inference-time", "Last inference time", "Wall-clock time "
+          "of the last classification, in nanoseconds", 0, G_MAXUINT64, 0, READ_ONLY));
+  /**
+   * GstUniformerInfer:mean-inference-time:
+   *
+   * Mean wall-clock time of the classifications, in nanoseconds.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MEAN_INFERENCE_TIME,
+      g_param_spec_uint64 ("mean-inference-time", "Mean inference time", "Mean wall-clock "
+          "time of the classifications, in nanoseconds", 0, G_MAXUINT64, 0, READ_ONLY));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -794,15 +1268,15 @@ gst_uniformer_infer_class_init (GstUniformerInferClass * klass)
       "Filter/Analyzer/Video",
       "Classifies the actions in a sliding window of video frames with a UniFormer model "
       "on Vulkan and attaches the results as GstUniformerMeta and bus messages",
-      "gst-uniformer developers");
+      UNIFORMER_AUTHOR);
 
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_uniformer_infer_change_state);
   trans_class->start = GST_DEBUG_FUNCPTR (gst_uniformer_infer_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_uniformer_infer_stop);
   trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_uniformer_infer_set_caps);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_uniformer_infer_sink_event);
   trans_class->query = GST_DEBUG_FUNCPTR (gst_uniformer_infer_query);
-  trans_class->prepare_output_buffer =
-      GST_DEBUG_FUNCPTR (gst_uniformer_infer_prepare_output_buffer);
+  trans_class->before_transform = GST_DEBUG_FUNCPTR (gst_uniformer_infer_before_transform);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_uniformer_infer_transform_ip);
 
   gst_type_mark_as_plugin_api (GST_TYPE_UNIFORMER_LATE_WINDOWS, 0);
@@ -812,8 +1286,18 @@ gst_uniformer_infer_class_init (GstUniformerInferClass * klass)
 static void
 gst_uniformer_infer_init (GstUniformerInfer * self)
 {
+  Settings *p = &self->props;
+
   self->resize_mode = DEFAULT_RESIZE_MODE;
-  uniformer_infer_settings_init (&self->props);
+  p->sample_rate = DEFAULT_SAMPLE_RATE;
+  p->frame_interval = DEFAULT_FRAME_INTERVAL;
+  p->inference_interval = DEFAULT_INFERENCE_INTERVAL;
+  p->top_k = DEFAULT_TOP_K;
+  p->threshold = DEFAULT_THRESHOLD;
+  p->smoothing = DEFAULT_SMOOTHING;
+  p->post_messages = DEFAULT_POST_MESSAGES;
+  p->late_windows = DEFAULT_LATE_WINDOWS;
   g_queue_init (&self->ready);
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
+  gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
 }

@@ -17,6 +17,7 @@ struct _UniformerWorker {
   GCond cond;
   WorkerState state;
   gboolean quit;
+  gboolean flushing;
   guint *slots;                 /* the submitted window */
   UniformerJobResult *job;      /* filled by the run */
 };
@@ -61,6 +62,7 @@ worker_main (gpointer data)
     g_cond_broadcast (&w->cond);
   }
   g_mutex_unlock (&w->lock);
+  g_clear_pointer (&w->session, uf_session_free);
   return NULL;
 }
 
@@ -83,8 +85,38 @@ void
 uniformer_worker_wait (UniformerWorker * w)
 {
   g_mutex_lock (&w->lock);
-  while (w->state == WORKER_RUNNING)
+  while (w->state == WORKER_RUNNING && !w->flushing)
     g_cond_wait (&w->cond, &w->lock);
+  g_mutex_unlock (&w->lock);
+}
+
+void
+uniformer_worker_set_flushing (UniformerWorker * w, gboolean flushing)
+{
+  g_mutex_lock (&w->lock);
+  w->flushing = flushing;
+  g_cond_broadcast (&w->cond);
+  g_mutex_unlock (&w->lock);
+}
+
+gboolean
+uniformer_worker_is_flushing (UniformerWorker * w)
+{
+  gboolean flushing;
+
+  g_mutex_lock (&w->lock);
+  flushing = w->flushing;
+  g_mutex_unlock (&w->lock);
+  return flushing;
+}
+
+void
+uniformer_worker_stop (UniformerWorker * w)
+{
+  g_mutex_lock (&w->lock);
+  w->quit = TRUE;
+  w->flushing = TRUE;
+  g_cond_broadcast (&w->cond);
   g_mutex_unlock (&w->lock);
 }
 
@@ -93,11 +125,7 @@ uniformer_worker_free (UniformerWorker * w)
 {
   if (w == NULL)
     return;
-  uniformer_worker_wait (w);
-  g_mutex_lock (&w->lock);
-  w->quit = TRUE;
-  g_cond_broadcast (&w->cond);
-  g_mutex_unlock (&w->lock);
+  uniformer_worker_stop (w);
   g_thread_join (w->thread);
   uniformer_job_result_free (w->job);
   g_mutex_clear (&w->lock);

@@ -3,7 +3,13 @@
  * The streaming thread hands it one window at a time (the slot list and the
  * window's PTS range); the worker runs the network and keeps the result
  * until the streaming thread takes it. The streaming thread never waits for
- * the GPU unless it asks to (uniformer_worker_wait, late-windows=wait).
+ * the GPU unless it asks to (uniformer_worker_wait, late-windows=wait), and
+ * never while the worker is flushing (a flushing seek, a state change
+ * down to READY).
+ *
+ * The worker owns the session: uniformer_worker_stop() returns at once and
+ * the thread frees the session after the run in progress, so stopping an
+ * element never waits for the GPU; uniformer_worker_free() joins.
  */
 #ifndef UNIFORMER_WORKER_H
 #define UNIFORMER_WORKER_H
@@ -27,8 +33,13 @@ void uniformer_job_result_free (UniformerJobResult * r);
 
 typedef struct _UniformerWorker UniformerWorker;
 
+/* Takes @session; the streaming thread may keep uploading frames into it
+ * until uniformer_worker_stop(). */
 UniformerWorker *uniformer_worker_new (UfSession * session, guint frames, guint num_classes);
-/* Waits for a running job, then stops the thread. */
+/* Asks the thread to free the session and quit after the run in progress
+ * (if any); never blocks on the GPU. */
+void uniformer_worker_stop (UniformerWorker * w);
+/* Stops the worker if needed and waits for its thread to end. */
 void uniformer_worker_free (UniformerWorker * w);
 /* TRUE from submission until the result has been taken. */
 gboolean uniformer_worker_busy (UniformerWorker * w);
@@ -37,8 +48,14 @@ void uniformer_worker_submit (UniformerWorker * w, const guint * slots,
     GstClockTime window_start, GstClockTime window_end, guint64 generation);
 /* The finished result, or NULL while running or idle. Never blocks on the GPU. */
 UniformerJobResult *uniformer_worker_take_result (UniformerWorker * w);
-/* Blocks until the running job (if any) has finished. */
+/* Blocks until the running job (if any) has finished, or until the worker
+ * is set flushing. */
 void uniformer_worker_wait (UniformerWorker * w);
+/* While flushing, uniformer_worker_wait() returns at once (and wakes up a
+ * thread that waits); a run in progress goes on, and its result is taken
+ * as usual when it ends. */
+void uniformer_worker_set_flushing (UniformerWorker * w, gboolean flushing);
+gboolean uniformer_worker_is_flushing (UniformerWorker * w);
 
 G_END_DECLS
 

@@ -189,13 +189,13 @@ test_open (void)
 
   f = uf_model_file_open (missing, &error);
   g_assert_null (f);
-  g_assert_error (error, UF_ERROR, UF_ERROR_MODEL_FILE);
+  g_assert_error (error, UF_ERROR, UF_ERROR_NOT_FOUND);
   g_assert_true (g_str_has_prefix (error->message, missing));
   g_clear_error (&error);
 
   f = uf_model_file_open (dir, &error);
   g_assert_null (f);
-  g_assert_error (error, UF_ERROR, UF_ERROR_MODEL_FILE);
+  g_assert_error (error, UF_ERROR, UF_ERROR_READ);
   g_assert_nonnull (strstr (error->message, "is a directory"));
   g_clear_error (&error);
 
@@ -211,7 +211,7 @@ test_open (void)
     g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
     f = uf_model_file_open (fifo, &error);
     g_assert_null (f);
-    g_assert_error (error, UF_ERROR, UF_ERROR_MODEL_FILE);
+    g_assert_error (error, UF_ERROR, UF_ERROR_READ);
     g_assert_nonnull (strstr (error->message, "not a regular file"));
     g_clear_error (&error);
     g_unlink (fifo);

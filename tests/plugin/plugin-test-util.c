@@ -66,6 +66,12 @@ infer_element (GstHarness * h)
 GstBuffer *
 push_frame (GstHarness * h, GstClockTime pts, GstClockTime duration, guint seed)
 {
+  return push_frame_flags (h, pts, duration, seed, 0);
+}
+
+GstBuffer *
+new_frame (GstHarness * h, GstClockTime pts, GstClockTime duration, guint seed)
+{
   GstCaps *caps = gst_pad_get_current_caps (h->srcpad);
   GstVideoInfo info;
   GstBuffer *buf;
@@ -80,6 +86,16 @@ push_frame (GstHarness * h, GstClockTime pts, GstClockTime duration, guint seed)
   gst_buffer_unmap (buf, &map);
   GST_BUFFER_PTS (buf) = pts;
   GST_BUFFER_DURATION (buf) = duration;
+  return buf;
+}
+
+GstBuffer *
+push_frame_flags (GstHarness * h, GstClockTime pts, GstClockTime duration, guint seed,
+    GstBufferFlags flags)
+{
+  GstBuffer *buf = new_frame (h, pts, duration, seed);
+
+  GST_BUFFER_FLAG_SET (buf, flags);
   g_assert_cmpint (gst_harness_push (h, buf), ==, GST_FLOW_OK);
   return gst_harness_pull (h);
 }

@@ -35,6 +35,11 @@ void infer_harness_change_caps (GstHarness * h, const gchar * format, gint width
  * filled with a pattern that depends on @seed; returns the buffer that came
  * out (owned by the caller). */
 GstBuffer *push_frame (GstHarness * h, GstClockTime pts, GstClockTime duration, guint seed);
+/* The same with @flags set on the buffer (GST_BUFFER_FLAG_DISCONT, say). */
+GstBuffer *push_frame_flags (GstHarness * h, GstClockTime pts, GstClockTime duration,
+    guint seed, GstBufferFlags flags);
+/* The frame push_frame() would push, not pushed. */
+GstBuffer *new_frame (GstHarness * h, GstClockTime pts, GstClockTime duration, guint seed);
 
 /* Sets the element to NULL, asserts that its bus got no error or warning
  * (the validation layer's count arrives as a warning), tears down. */

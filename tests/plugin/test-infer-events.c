@@ -1,8 +1,9 @@
 /* test-infer-events.c: uniformerinfer and the stream's events: flush, seek
  * and new segments empty the window and drop results still running; caps
  * change mid-stream (size and format) keeps the window; EOS posts a result
- * still running and never leaks it into the next stream; gaps. And the
- * errors: missing, corrupt and default model files, no matching device. */
+ * still running and never leaks it into the next stream; GAP events. And
+ * the errors, by domain and code: missing, unreadable, corrupt and default
+ * model files, no matching device. */
 #include <string.h>
 #include <glib/gstdio.h>
 #include "plugin-test-util.h"
@@ -99,12 +100,17 @@ static void
 test_flush_drops_running_result (void)
 {
   GstHarness *h = slow_harness ();
+  GstBus *bus = gst_element_get_bus (h->element);
 
-  /* frame 28 completes the first window, whose run then takes >= 300 ms */
+  /* Frame 28 completes the first window, whose run then takes >= 300 ms.
+   * EOS waits for that run: its result belongs to the stream before the
+   * flush, so nothing is posted and nothing rides on the new frames. */
   g_assert_cmpuint (push_range (h, 0, 28, NULL, NULL), ==, 0);
   flush_and_seek (h, TRUE, pts30 (600));
-  g_usleep (500 * G_TIME_SPAN_MILLISECOND);     /* let the old run finish */
   g_assert_cmpuint (push_range (h, 600, 620, NULL, NULL), ==, 0);
+  g_assert_true (gst_harness_push_event (h, gst_event_new_eos ()));
+  g_assert_null (gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT));
+  gst_object_unref (bus);
   infer_harness_finish (h);
 }
 
@@ -160,28 +166,34 @@ test_gap (void)
   GstHarness *h = wait_harness ();
   GstClockTime start = 0, end = 0;
 
-  /* Samples 0, 4, 8; a gap to 1.3 s (frame 39), which is taken for the
-   * overdue instant; the grid goes on at 40, 44, 48, 52. */
+  /* Samples 0, 4, 8; a GAP event over frames 9-10 covers no sampling
+   * instant (the next is frame 12): the window goes on. */
   g_assert_cmpuint (push_range (h, 0, 8, NULL, NULL), ==, 0);
   g_assert_true (gst_harness_push_event (h, gst_event_new_gap (pts30 (9),
-              pts30 (39) - pts30 (9))));
-  g_assert_cmpuint (push_range (h, 39, 51, NULL, NULL), ==, 0);
-  g_assert_cmpuint (push_range (h, 52, 52, &start, &end), ==, 1);
+              pts30 (11) - pts30 (9))));
+  g_assert_cmpuint (push_range (h, 11, 27, NULL, NULL), ==, 0);
+  g_assert_cmpuint (push_range (h, 28, 28, &start, &end), ==, 1);
   g_assert_cmpuint (start, ==, 0);
-  g_assert_cmpuint (end, ==, pts30 (52));
+  /* A GAP over frames 29-69 leaves instants without a frame: the window
+   * starts again at frame 70 and needs eight new samples (70..98). */
+  g_assert_true (gst_harness_push_event (h, gst_event_new_gap (pts30 (29),
+              pts30 (70) - pts30 (29))));
+  g_assert_cmpuint (push_range (h, 70, 97, NULL, NULL), ==, 0);
+  g_assert_cmpuint (push_range (h, 98, 98, &start, &end), ==, 1);
+  g_assert_cmpuint (start, ==, pts30 (70));
+  g_assert_cmpuint (end, ==, pts30 (98));
   infer_harness_finish (h);
 }
 
-/* Starts a lone uniformerinfer with @prop = @value; returns the error
- * message it posted (the start must fail). */
-static gchar *
-start_error (const gchar * prop, const gchar * value)
+/* Starts a lone uniformerinfer with @prop = @value; returns the error it
+ * posted (the start must fail), with its debug string in @debug. */
+static GError *
+start_error (const gchar * prop, const gchar * value, gchar ** debug)
 {
   GstElement *e = gst_element_factory_make ("uniformerinfer", NULL);
   GstBus *bus = gst_bus_new ();
   GstMessage *msg;
   GError *err = NULL;
-  gchar *text;
 
   gst_element_set_bus (e, bus);
   if (prop)
@@ -190,26 +202,42 @@ start_error (const gchar * prop, const gchar * value)
       GST_STATE_CHANGE_FAILURE);
   msg = pop_error (bus);
   g_assert_nonnull (msg);
-  gst_message_parse_error (msg, &err, NULL);
-  text = g_strdup (err->message);
-  g_test_message ("error: %s", text);
-  g_error_free (err);
+  gst_message_parse_error (msg, &err, debug);
+  g_test_message ("error: %s (%s)", err->message, *debug);
   gst_message_unref (msg);
   gst_element_set_state (e, GST_STATE_NULL);
   gst_object_unref (e);
   gst_object_unref (bus);
-  return text;
+  return err;
 }
 
 static void
 test_missing_model (void)
 {
   const gchar *path = "/nonexistent/dir/missing-model.safetensors";
-  gchar *msg = start_error ("model", path);
+  gchar *debug = NULL;
+  GError *err = start_error ("model", path, &debug);
 
-  g_assert_nonnull (strstr (msg, path));
-  g_assert_nonnull (strstr (msg, "No such file"));
-  g_free (msg);
+  g_assert_error (err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (err->message, path));
+  g_assert_nonnull (strstr (debug, path));
+  g_error_free (err);
+  g_free (debug);
+}
+
+static void
+test_unreadable_model (void)
+{
+  gchar *dir = g_dir_make_tmp ("uniformer-infer-XXXXXX", NULL);
+  gchar *debug = NULL;
+  GError *err = start_error ("model", dir, &debug);     /* a directory */
+
+  g_assert_error (err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ);
+  g_assert_nonnull (strstr (err->message, dir));
+  g_error_free (err);
+  g_free (debug);
+  g_rmdir (dir);
+  g_free (dir);
 }
 
 static void
@@ -217,13 +245,16 @@ test_corrupt_model (void)
 {
   gchar *dir = g_dir_make_tmp ("uniformer-infer-XXXXXX", NULL);
   gchar *path = g_build_filename (dir, "corrupt.safetensors", NULL);
-  gchar *msg;
+  gchar *debug = NULL;
+  GError *err;
 
   g_assert_true (g_file_set_contents (path, "this is not a model file", -1, NULL));
-  msg = start_error ("model", path);
-  g_assert_nonnull (strstr (msg, path));
-  g_assert_nonnull (strstr (msg, "safetensors"));
-  g_free (msg);
+  err = start_error ("model", path, &debug);
+  g_assert_error (err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ);
+  g_assert_nonnull (strstr (err->message, path));
+  g_assert_nonnull (strstr (debug, "safetensors"));
+  g_error_free (err);
+  g_free (debug);
   g_unlink (path);
   g_rmdir (dir);
   g_free (path);
@@ -251,8 +282,11 @@ test_default_model (void)
     gst_element_set_state (e, GST_STATE_NULL);
     gst_object_unref (e);
   } else {
-    msg = start_error (NULL, NULL);
-    g_assert_nonnull (strstr (msg, path));
+    GError *err = start_error (NULL, NULL, &msg);
+
+    g_assert_error (err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND);
+    g_assert_nonnull (strstr (err->message, path));
+    g_error_free (err);
     g_free (msg);
   }
   g_free (path);
@@ -261,11 +295,13 @@ test_default_model (void)
 static void
 test_no_device (void)
 {
-  gchar *msg = start_error ("device", "no-such-vulkan-device");
+  gchar *debug = NULL;
+  GError *err = start_error ("device", "no-such-vulkan-device", &debug);
 
-  g_assert_nonnull (strstr (msg, "No usable Vulkan device"));
-  g_assert_nonnull (strstr (msg, "no-such-vulkan-device"));
-  g_free (msg);
+  g_assert_error (err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (debug, "no-such-vulkan-device"));
+  g_error_free (err);
+  g_free (debug);
 }
 
 int
@@ -283,6 +319,7 @@ main (int argc, char **argv)
   g_test_add_func ("/infer-events/caps-change-keeps-window", test_caps_change_keeps_window);
   g_test_add_func ("/infer-events/gap", test_gap);
   g_test_add_func ("/infer-events/missing-model", test_missing_model);
+  g_test_add_func ("/infer-events/unreadable-model", test_unreadable_model);
   g_test_add_func ("/infer-events/corrupt-model", test_corrupt_model);
   g_test_add_func ("/infer-events/default-model", test_default_model);
   g_test_add_func ("/infer-events/no-device", test_no_device);
