@@ -11,9 +11,24 @@
  * result replaces it; a meta with no classes clears the box.
  *
  * The box is rendered once per result (or settings change) with Pango/Cairo.
- * When downstream accepts the `meta:GstVideoOverlayComposition` caps feature
- * the box is attached to buffers as #GstVideoOverlayCompositionMeta and the
- * pixels are left alone; otherwise it is blended into the frames.
+ * It is attached to buffers as #GstVideoOverlayCompositionMeta, and the
+ * pixels are left alone, only when downstream will draw it: when downstream
+ * answers the ALLOCATION query with
+ * %GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE, or when it accepts nothing
+ * but caps with the `meta:GstVideoOverlayComposition` feature. Otherwise
+ * (an ANY-caps sink such as fakesink or appsink, videoconvert, another
+ * uniformeroverlay that blends) the box is blended into the frames, together
+ * with any composition an upstream element attached, which nothing
+ * downstream would draw. An ALLOCATION query from upstream is answered the
+ * same way: the meta is offered only when this element attaches too.
+ *
+ * Progressive video only: interlaced frames are refused in caps (the blend
+ * would mix the two fields' chroma in 4:2:0 formats); put `deinterlace`
+ * before it.
+ *
+ * The `qos` property (from #GstBaseTransform, default off) drops buffers
+ * that a sink's QoS events report as late; a result carried by a dropped
+ * buffer is still taken and shown from the next buffer that is drawn.
  *
  * ## Example launch line
  * |[
@@ -40,6 +55,11 @@ G_DECLARE_FINAL_TYPE (GstUniformerOverlay, gst_uniformer_overlay, GST, UNIFORMER
 
 #define GST_TYPE_UNIFORMER_OVERLAY_HALIGN (gst_uniformer_overlay_halign_get_type ())
 #define GST_TYPE_UNIFORMER_OVERLAY_VALIGN (gst_uniformer_overlay_valign_get_type ())
+
+/* One author string for both elements (gst-plugin/meson.build). */
+#ifndef UNIFORMER_AUTHOR
+#define UNIFORMER_AUTHOR "The gst-uniformer developers <gst-uniformer-devel@example.org>"
+#endif
 
 #define DEFAULT_HOLD_TIME (3 * GST_SECOND)
 #define DEFAULT_HALIGN UNIFORMER_OVERLAY_HALIGN_LEFT
@@ -82,6 +102,7 @@ struct _GstUniformerOverlay
   /* Streaming-thread state. */
   GstVideoInfo info;
   gboolean attach;              /* downstream draws GstVideoOverlayCompositionMeta */
+  gint need_decide;             /* atomic: decide `attach` again (caps, RECONFIGURE) */
   UniformerOverlayRenderer *renderer;
   UniformerOverlayResult *result;       /* being shown, or NULL */
   GstClockTime result_running_time;
@@ -97,12 +118,15 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (uniformeroverlay, "uniformeroverlay", GST
         "UniFormer result overlay"));
 
 /* The formats gst_video_overlay_composition_blend() handles that matter
- * here; with the composition meta the same formats pass untouched. */
+ * here; with the composition meta the same formats pass untouched.
+ * Progressive only: video-blend unpacks 4:2:0 chroma as if progressive, so on
+ * interlaced frames the box's chroma would bleed between the fields. */
 #define OVERLAY_FORMATS "{ RGB, RGBA, BGRA, BGRx, RGBx, I420, NV12 }"
+#define OVERLAY_PROGRESSIVE ", interlace-mode = (string) progressive"
 #define OVERLAY_CAPS \
-  GST_VIDEO_CAPS_MAKE (OVERLAY_FORMATS) ";" \
+  GST_VIDEO_CAPS_MAKE (OVERLAY_FORMATS) OVERLAY_PROGRESSIVE ";" \
   GST_VIDEO_CAPS_MAKE_WITH_FEATURES (GST_CAPS_FEATURE_MEMORY_SYSTEM_MEMORY "," \
-      GST_CAPS_FEATURE_META_GST_VIDEO_OVERLAY_COMPOSITION, OVERLAY_FORMATS)
+      GST_CAPS_FEATURE_META_GST_VIDEO_OVERLAY_COMPOSITION, OVERLAY_FORMATS) OVERLAY_PROGRESSIVE
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (OVERLAY_CAPS));
@@ -194,30 +218,16 @@ gst_uniformer_overlay_transform_caps (GstBaseTransform * trans, GstPadDirection 
   return result;
 }
 
-/* Like textoverlay: attach compositions only when downstream names the
- * feature itself (an ANY-caps sink accepts it but would never draw it). */
-static gboolean
-downstream_draws_compositions (GstBaseTransform * trans)
-{
-  GstCaps *peer = gst_pad_peer_query_caps (GST_BASE_TRANSFORM_SRC_PAD (trans), NULL);
-  gboolean found = FALSE;
-
-  if (peer == NULL)
-    return FALSE;
-  if (!gst_caps_is_any (peer))
-    for (guint i = 0; i < gst_caps_get_size (peer) && !found; i++)
-      found = features_have_composition (gst_caps_get_features (peer, i));
-  gst_caps_unref (peer);
-  return found;
-}
-
+/* Output caps keep the input's choice where downstream allows it: plain caps
+ * stay plain (whether to attach is decided from the ALLOCATION query once
+ * the caps are set), and the feature variant is taken only when downstream
+ * accepts nothing else. */
 static GstCaps *
 gst_uniformer_overlay_fixate_caps (GstBaseTransform * trans, GstPadDirection direction,
     GstCaps * caps, GstCaps * othercaps)
 {
-  if (direction == GST_PAD_SINK && gst_caps_get_size (othercaps) > 1) {
-    gboolean want = features_have_composition (gst_caps_get_features (caps, 0))
-        || downstream_draws_compositions (trans);
+  if (gst_caps_get_size (othercaps) > 1 && gst_caps_get_size (caps) > 0) {
+    gboolean want = features_have_composition (gst_caps_get_features (caps, 0));
 
     for (guint i = 0; i < gst_caps_get_size (othercaps); i++) {
       if (features_have_composition (gst_caps_get_features (othercaps, i)) == want) {
@@ -233,6 +243,63 @@ gst_uniformer_overlay_fixate_caps (GstBaseTransform * trans, GstPadDirection dir
       direction, caps, othercaps);
 }
 
+/* Whether downstream draws GstVideoOverlayCompositionMeta on buffers of
+ * @outcaps (the current source caps). As in textoverlay, it says so in its
+ * answer to the ALLOCATION query; an ANY-caps sink accepts the caps feature
+ * without drawing anything, so accepting the feature does not count. Unlike
+ * textoverlay, which then fails to negotiate, a downstream that accepts
+ * only caps with the feature (an appsink with such caps, which answers no
+ * ALLOCATION query) also gets the meta: that is what it asked for. */
+static gboolean
+downstream_draws_compositions (GstUniformerOverlay * self, GstCaps * outcaps)
+{
+  GstPad *srcpad = GST_BASE_TRANSFORM_SRC_PAD (self);
+  GstQuery *query = gst_query_new_allocation (outcaps, FALSE);
+  gboolean draws;
+
+  if (!gst_pad_peer_query (srcpad, query))
+    GST_DEBUG_OBJECT (self, "downstream did not answer the ALLOCATION query");
+  draws = gst_query_find_allocation_meta (query, GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE,
+      NULL);
+  gst_query_unref (query);
+  GST_DEBUG_OBJECT (self, "composition meta %sin downstream's allocation answer",
+      draws ? "" : "not ");
+
+  if (!draws && features_have_composition (gst_caps_get_features (outcaps, 0))) {
+    GstCaps *plain = gst_caps_copy (outcaps);
+
+    gst_caps_features_remove (gst_caps_get_features (plain, 0),
+        GST_CAPS_FEATURE_META_GST_VIDEO_OVERLAY_COMPOSITION);
+    draws = !gst_pad_peer_query_accept_caps (srcpad, plain);
+    GST_DEBUG_OBJECT (self, "downstream %s caps without the composition feature",
+        draws ? "refuses" : "accepts");
+    gst_caps_unref (plain);
+  }
+  return draws;
+}
+
+/* Decides `attach` for the negotiated caps, once after each caps change or
+ * RECONFIGURE from downstream; on the streaming thread (transform_ip, or an
+ * ALLOCATION query from upstream, which comes on the same thread). */
+static void
+ensure_decided (GstUniformerOverlay * self)
+{
+  GstCaps *outcaps;
+
+  if (!g_atomic_int_compare_and_exchange (&self->need_decide, TRUE, FALSE))
+    return;
+  outcaps = gst_pad_get_current_caps (GST_BASE_TRANSFORM_SRC_PAD (self));
+  if (outcaps == NULL) {
+    g_atomic_int_set (&self->need_decide, TRUE);
+    return;
+  }
+  self->attach = downstream_draws_compositions (self, outcaps);
+  gst_caps_unref (outcaps);
+  GST_INFO_OBJECT (self, "%dx%d %s, %s", self->info.width, self->info.height,
+      gst_video_format_to_string (self->info.finfo->format),
+      self->attach ? "attaching composition meta" : "blending into frames");
+}
+
 static gboolean
 gst_uniformer_overlay_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * outcaps)
 {
@@ -243,27 +310,51 @@ gst_uniformer_overlay_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstC
         ("cannot read video caps %" GST_PTR_FORMAT, incaps));
     return FALSE;
   }
-  self->attach = features_have_composition (gst_caps_get_features (outcaps, 0));
+  /* Downstream has not seen @outcaps yet: ask it once it has. */
+  self->attach = FALSE;
+  g_atomic_int_set (&self->need_decide, TRUE);
   g_clear_pointer (&self->composition, gst_video_overlay_composition_unref);
-  GST_INFO_OBJECT (self, "%dx%d %s, %s", self->info.width, self->info.height,
-      gst_video_format_to_string (self->info.finfo->format),
-      self->attach ? "attaching composition meta" : "blending into frames");
   return TRUE;
 }
 
-/* Upstream may attach compositions too when the feature is negotiated. */
+/* Upstream may attach compositions exactly when this element does (they
+ * then travel on with ours to a downstream that draws them): the base class
+ * forwards the query downstream (in place, there is no decide query), and
+ * the answer gets the composition meta if and only if `attach`. Without it
+ * (another uniformeroverlay that blends, fakesink) upstream blends too. */
 static gboolean
 gst_uniformer_overlay_propose_allocation (GstBaseTransform * trans, GstQuery * decide_query,
     GstQuery * query)
 {
   GstUniformerOverlay *self = GST_UNIFORMER_OVERLAY (trans);
+  gboolean ret;
 
-  if (!GST_BASE_TRANSFORM_CLASS (gst_uniformer_overlay_parent_class)->propose_allocation (trans,
-          decide_query, query))
-    return FALSE;
-  if (self->attach)
+  ensure_decided (self);
+  ret = GST_BASE_TRANSFORM_CLASS (gst_uniformer_overlay_parent_class)->propose_allocation (trans,
+      decide_query, query);
+  if (!self->attach) {
+    guint index;
+
+    /* Downstream's answer for upstream's caps may differ from the one
+     * for ours that decided `attach`. */
+    while (gst_query_find_allocation_meta (query, GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE,
+            &index))
+      gst_query_remove_nth_allocation_meta (query, index);
+    return ret;
+  }
+  if (!gst_query_find_allocation_meta (query, GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE,
+          NULL))
     gst_query_add_allocation_meta (query, GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE, NULL);
   return TRUE;
+}
+
+/* RECONFIGURE from downstream: what it draws may have changed. */
+static gboolean
+gst_uniformer_overlay_src_event (GstBaseTransform * trans, GstEvent * event)
+{
+  if (GST_EVENT_TYPE (event) == GST_EVENT_RECONFIGURE)
+    g_atomic_int_set (&GST_UNIFORMER_OVERLAY (trans)->need_decide, TRUE);
+  return GST_BASE_TRANSFORM_CLASS (gst_uniformer_overlay_parent_class)->src_event (trans, event);
 }
 
 static void
@@ -358,15 +449,34 @@ attach_composition (GstBuffer * buf, GstVideoOverlayComposition * ours)
   gst_video_overlay_composition_unref (merged);
 }
 
+/* Every input buffer passes here, also one that QoS then drops, so no
+ * result is lost and expiry follows the stream. */
+static void
+gst_uniformer_overlay_before_transform (GstBaseTransform * trans, GstBuffer * buf)
+{
+  GstUniformerOverlay *self = GST_UNIFORMER_OVERLAY (trans);
+  GstClockTime hold_time, running_time = GST_CLOCK_TIME_NONE;
+
+  GST_OBJECT_LOCK (self);
+  hold_time = self->hold_time;
+  GST_OBJECT_UNLOCK (self);
+
+  if (trans->segment.format == GST_FORMAT_TIME)
+    running_time = gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME,
+        GST_BUFFER_PTS (buf));
+  update_result (self, buf, running_time, hold_time);
+}
+
 static GstFlowReturn
 gst_uniformer_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
   GstUniformerOverlay *self = GST_UNIFORMER_OVERLAY (trans);
-  GstClockTime hold_time, running_time;
+  GstVideoOverlayCompositionMeta *upstream;
   GstVideoFrame frame;
 
+  ensure_decided (self);
+
   GST_OBJECT_LOCK (self);
-  hold_time = self->hold_time;
   if (self->used_serial != self->settings_serial) {
     uniformer_overlay_style_copy (&self->used_style, &self->style);
     self->used_serial = self->settings_serial;
@@ -374,22 +484,22 @@ gst_uniformer_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   }
   GST_OBJECT_UNLOCK (self);
 
-  running_time = gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME,
-      GST_BUFFER_PTS (buf));
-  update_result (self, buf, running_time, hold_time);
-  if (self->result == NULL)
-    return GST_FLOW_OK;
-
-  if (self->composition == NULL)
+  /* No result, no composition: clear_result() drops both. */
+  if (self->result && self->composition == NULL)
     self->composition = uniformer_overlay_render (self->renderer, &self->used_style,
         self->result, GST_VIDEO_INFO_WIDTH (&self->info), GST_VIDEO_INFO_HEIGHT (&self->info));
-  if (self->composition == NULL)
-    return GST_FLOW_OK;
 
   if (self->attach) {
-    attach_composition (buf, self->composition);
+    if (self->composition)
+      attach_composition (buf, self->composition);
     return GST_FLOW_OK;
   }
+
+  /* Blending. A composition from upstream would be drawn by nobody
+   * downstream: blend it first, under ours. */
+  upstream = gst_buffer_get_video_overlay_composition_meta (buf);
+  if (upstream == NULL && self->composition == NULL)
+    return GST_FLOW_OK;
   if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READWRITE)) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, (NULL),
         ("cannot map a %" G_GSIZE_FORMAT "-byte buffer as a %dx%d %s frame",
@@ -398,8 +508,25 @@ gst_uniformer_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
             GST_VIDEO_INFO_NAME (&self->info)));
     return GST_FLOW_ERROR;
   }
-  gst_video_overlay_composition_blend (self->composition, &frame);
+  if (upstream) {
+    gpointer state = NULL;
+    GstMeta *meta;
+
+    while ((meta = gst_buffer_iterate_meta_filtered (buf, &state,
+                GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE))) {
+      GstVideoOverlayComposition *comp = ((GstVideoOverlayCompositionMeta *) meta)->overlay;
+
+      GST_LOG_OBJECT (self, "blending a composition of %u rectangles from upstream",
+          gst_video_overlay_composition_n_rectangles (comp));
+      gst_video_overlay_composition_blend (comp, &frame);
+    }
+  }
+  if (self->composition)
+    gst_video_overlay_composition_blend (self->composition, &frame);
   gst_video_frame_unmap (&frame);
+  /* Drawn now; the mapping held a reference, so remove them only here. */
+  while ((upstream = gst_buffer_get_video_overlay_composition_meta (buf)))
+    gst_buffer_remove_meta (buf, (GstMeta *) upstream);
   return GST_FLOW_OK;
 }
 
@@ -583,13 +710,15 @@ gst_uniformer_overlay_class_init (GstUniformerOverlayClass * klass)
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class, "UniFormer result overlay",
       "Filter/Editor/Video", "Draws the action classes found by uniformerinfer onto the video",
-      "gst-uniformer");
+      UNIFORMER_AUTHOR);
 
   trans_class->transform_caps = gst_uniformer_overlay_transform_caps;
   trans_class->fixate_caps = gst_uniformer_overlay_fixate_caps;
   trans_class->set_caps = gst_uniformer_overlay_set_caps;
   trans_class->propose_allocation = gst_uniformer_overlay_propose_allocation;
   trans_class->sink_event = gst_uniformer_overlay_sink_event;
+  trans_class->src_event = gst_uniformer_overlay_src_event;
+  trans_class->before_transform = gst_uniformer_overlay_before_transform;
   trans_class->start = gst_uniformer_overlay_start;
   trans_class->stop = gst_uniformer_overlay_stop;
   trans_class->transform_ip = gst_uniformer_overlay_transform_ip;

@@ -2,7 +2,13 @@
  * supported format: the box lands where it is configured and nowhere else, a
  * result expires after hold-time, buffers without results stay untouched,
  * and with a downstream that draws GstVideoOverlayCompositionMeta the box is
- * attached instead of blended. */
+ * attached instead of blended. Then the attach-or-blend decision: two
+ * overlays in series into fakesink and appsink (both blend, both boxes in the
+ * pixels) and into an appsink that requires the caps feature (both attach),
+ * a harness sink that offers the meta in its ALLOCATION answer (attach), a
+ * composition attached upstream of a blending overlay (blended too); QoS
+ * drops late buffers without losing their results; interlaced caps are
+ * refused. */
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
 
@@ -336,6 +342,290 @@ test_bad_input (void)
   gst_harness_teardown (h);
 }
 
+/* A downstream that offers the meta in its ALLOCATION answer gets it, with
+ * plain caps too; the pixels stay as they were. */
+static void
+test_allocation_meta_attaches (void)
+{
+  GstVideoInfo info;
+  GstHarness *h = overlay_harness ("I420", NULL, &info);
+  GstVideoOverlayCompositionMeta *meta;
+  GstBuffer *out;
+
+  gst_harness_add_propose_allocation_meta (h, GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE,
+      NULL);
+  gst_harness_set_sink_caps_str (h, "ANY");
+  out = push_frame (h, &info, 0, 3);
+  meta = gst_buffer_get_video_overlay_composition_meta (out);
+  g_assert_nonnull (meta);
+  g_assert_cmpuint (gst_video_overlay_composition_n_rectangles (meta->overlay), ==, 1);
+  g_assert_cmpfloat (whole_frame_changed (&info, out), ==, 0.0);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+/* An opaque red square at @r, as a composition. */
+static GstVideoOverlayComposition *
+red_square (const Region * r)
+{
+  guint w = r->x1 - r->x0, hgt = r->y1 - r->y0;
+  GstBuffer *pixels = gst_buffer_new_allocate (NULL, w * hgt * 4, NULL);
+  GstVideoOverlayRectangle *rect;
+  GstVideoOverlayComposition *comp;
+  GstMapInfo map;
+
+  g_assert_true (gst_buffer_map (pixels, &map, GST_MAP_WRITE));
+  for (gsize i = 0; i < map.size; i += 4) {
+    /* GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_RGB is BGRA in memory on
+     * little-endian machines, ARGB on big-endian ones. */
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+    map.data[i] = 0, map.data[i + 1] = 0, map.data[i + 2] = 255, map.data[i + 3] = 255;
+#else
+    map.data[i] = 255, map.data[i + 1] = 255, map.data[i + 2] = 0, map.data[i + 3] = 0;
+#endif
+  }
+  gst_buffer_unmap (pixels, &map);
+  gst_buffer_add_video_meta (pixels, GST_VIDEO_FRAME_FLAG_NONE,
+      GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_RGB, w, hgt);
+  rect = gst_video_overlay_rectangle_new_raw (pixels, r->x0, r->y0, w, hgt,
+      GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE);
+  comp = gst_video_overlay_composition_new (rect);
+  gst_video_overlay_rectangle_unref (rect);
+  gst_buffer_unref (pixels);
+  return comp;
+}
+
+/* A blending overlay also blends a composition that reached it (nothing
+ * downstream would draw it), whether or not it has a result of its own. */
+static void
+test_upstream_composition_blended (void)
+{
+  GstVideoInfo info;
+  GstHarness *h = overlay_harness ("RGBx", NULL, &info);
+  GstVideoOverlayComposition *comp = red_square (&bottom_right);
+  GstBuffer *in, *out;
+
+  gst_harness_set_sink_caps_str (h, "ANY");
+  /* With a result of its own (the box at the top left)... */
+  in = flat_frame (&info, 0);
+  add_result (in, 3);
+  gst_buffer_add_video_overlay_composition_meta (in, comp);
+  out = gst_harness_push_and_pull (h, in);
+  g_assert_null (gst_buffer_get_video_overlay_composition_meta (out));
+  g_assert_cmpfloat (changed_fraction (&info, out, &bottom_right), >, 0.9);
+  g_assert_cmpfloat (changed_fraction (&info, out, &top_left), >, 0.9);
+  gst_buffer_unref (out);
+  /* ...and without (the result expired long ago). */
+  in = flat_frame (&info, 10 * GST_SECOND);
+  gst_buffer_add_video_overlay_composition_meta (in, comp);
+  out = gst_harness_push_and_pull (h, in);
+  g_assert_null (gst_buffer_get_video_overlay_composition_meta (out));
+  g_assert_cmpfloat (changed_fraction (&info, out, &bottom_right), >, 0.9);
+  g_assert_cmpfloat (changed_fraction (&info, out, &top_left), ==, 0.0);
+  gst_buffer_unref (out);
+  gst_video_overlay_composition_unref (comp);
+  gst_harness_teardown (h);
+}
+
+/* Two overlays in series through GstHarness: into an ANY sink both blend; into
+ * a sink that takes only the feature both attach, in one composition. */
+static void
+test_series_harness (void)
+{
+  GstVideoInfo info;
+  GstHarness *h = gst_harness_new_parse ("uniformeroverlay ! "
+      "uniformeroverlay halignment=right valignment=bottom");
+  GstCaps *caps = gst_caps_from_string ("video/x-raw,format=NV12,width=320,height=240,"
+      "framerate=30/1");
+  GstVideoOverlayCompositionMeta *meta;
+  GstBuffer *out;
+
+  g_assert_true (gst_video_info_from_caps (&info, caps));
+  gst_harness_set_sink_caps_str (h, "ANY");
+  gst_harness_set_src_caps (h, caps);
+  out = push_frame (h, &info, 0, 3);
+  g_assert_null (gst_buffer_get_video_overlay_composition_meta (out));
+  g_assert_cmpfloat (changed_fraction (&info, out, &top_left), >, 0.9);
+  g_assert_cmpfloat (changed_fraction (&info, out, &bottom_right), >, 0.9);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+
+  h = gst_harness_new_parse ("uniformeroverlay ! "
+      "uniformeroverlay halignment=right valignment=bottom");
+  gst_harness_set_sink_caps_str (h, "video/x-raw(memory:SystemMemory, "
+      "meta:GstVideoOverlayComposition)");
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=NV12,width=320,height=240,"
+      "framerate=30/1");
+  out = push_frame (h, &info, 0, 3);
+  meta = gst_buffer_get_video_overlay_composition_meta (out);
+  g_assert_nonnull (meta);
+  g_assert_cmpuint (gst_video_overlay_composition_n_rectangles (meta->overlay), ==, 2);
+  g_assert_cmpfloat (whole_frame_changed (&info, out), ==, 0.0);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+static GstPadProbeReturn
+keep_last_buffer (GstPad * pad, GstPadProbeInfo * probe, gpointer user_data)
+{
+  GstBuffer **last = user_data;
+
+  gst_buffer_replace (last, GST_PAD_PROBE_INFO_BUFFER (probe));
+  return GST_PAD_PROBE_OK;
+}
+
+/* appsrc ! uniformeroverlay ! uniformeroverlay (bottom right) ! @sink, one
+ * I420 frame with a result; returns the buffer the sink got. */
+static GstBuffer *
+run_series (const gchar * sink, const gchar * sink_caps, const GstVideoInfo * info)
+{
+  gchar *desc = g_strdup_printf ("appsrc name=src format=time ! uniformeroverlay ! "
+      "uniformeroverlay halignment=right valignment=bottom ! %s name=sink", sink);
+  GError *error = NULL;
+  GstElement *pipeline = gst_parse_launch (desc, &error);
+  GstElement *src, *sinkel;
+  GstCaps *caps = gst_video_info_to_caps (info);
+  GstBuffer *in = flat_frame (info, 0), *last = NULL;
+  GstFlowReturn flow;
+  GstMessage *msg;
+  GstPad *pad;
+
+  g_assert_no_error (error);
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  sinkel = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  g_object_set (src, "caps", caps, NULL);
+  if (sink_caps) {
+    GstCaps *sc = gst_caps_from_string (sink_caps);
+
+    g_object_set (sinkel, "caps", sc, NULL);
+    gst_caps_unref (sc);
+  }
+  pad = gst_element_get_static_pad (sinkel, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, keep_last_buffer, &last, NULL);
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
+      GST_STATE_CHANGE_FAILURE);
+  add_result (in, 3);
+  g_signal_emit_by_name (src, "push-buffer", in, &flow);
+  g_assert_cmpint (flow, ==, GST_FLOW_OK);
+  g_signal_emit_by_name (src, "end-of-stream", &flow);
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline), 20 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_assert_nonnull (msg);
+  g_assert_cmpint (GST_MESSAGE_TYPE (msg), ==, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  g_assert_nonnull (last);
+
+  gst_buffer_unref (in);
+  gst_caps_unref (caps);
+  gst_object_unref (pad);
+  gst_object_unref (sinkel);
+  gst_object_unref (src);
+  gst_object_unref (pipeline);
+  g_free (desc);
+  return last;
+}
+
+/* The case: two overlays into an ANY-caps sink must both draw. */
+static void
+test_series_pipeline (void)
+{
+  static const gchar *blending_sinks[] = { "fakesink sync=false",
+    "appsink sync=false wait-on-eos=false"
+  };
+  GstVideoOverlayCompositionMeta *meta;
+  GstVideoInfo info;
+  GstBuffer *out;
+
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_I420, WIDTH, HEIGHT);
+  GST_VIDEO_INFO_FPS_N (&info) = 30;
+  for (guint i = 0; i < G_N_ELEMENTS (blending_sinks); i++) {
+    out = run_series (blending_sinks[i], NULL, &info);
+    g_assert_null (gst_buffer_get_video_overlay_composition_meta (out));
+    g_assert_cmpfloat (changed_fraction (&info, out, &top_left), >, 0.9);
+    g_assert_cmpfloat (changed_fraction (&info, out, &bottom_right), >, 0.9);
+    gst_buffer_unref (out);
+  }
+
+  /* An appsink whose caps carry the feature draws nothing itself but asks
+   * for the compositions: both attach, the pixels stay. */
+  out = run_series ("appsink sync=false wait-on-eos=false", "video/x-raw(memory:SystemMemory, "
+      "meta:GstVideoOverlayComposition)", &info);
+  meta = gst_buffer_get_video_overlay_composition_meta (out);
+  g_assert_nonnull (meta);
+  g_assert_cmpuint (gst_video_overlay_composition_n_rectangles (meta->overlay), ==, 2);
+  g_assert_cmpfloat (whole_frame_changed (&info, out), ==, 0.0);
+  gst_buffer_unref (out);
+}
+
+/* qos=true drops buffers a QoS event reports late (the base class does it);
+ * the result a dropped buffer carried is shown from the next one. */
+static void
+test_qos (void)
+{
+  GstVideoInfo info;
+  GstBuffer *out;
+
+  for (gint qos = 0; qos <= 1; qos++) {
+    GstHarness *h = overlay_harness ("BGRx", qos ? "qos=true" : "qos=false", &info);
+    GstBuffer *late;
+
+    out = push_frame (h, &info, 0, -1);
+    gst_buffer_unref (out);
+    /* Downstream: everything up to running time 1 s is late. */
+    g_assert_true (gst_harness_push_upstream_event (h, gst_event_new_qos (GST_QOS_TYPE_UNDERFLOW,
+                1.5, GST_SECOND - GST_SECOND / 30, GST_SECOND / 30)));
+    late = flat_frame (&info, GST_SECOND / 2);
+    add_result (late, 3);
+    g_assert_cmpint (gst_harness_push (h, late), ==, GST_FLOW_OK);
+    g_assert_cmpuint (gst_harness_buffers_in_queue (h), ==, qos ? 0 : 1);
+    if (!qos) {
+      out = gst_harness_pull (h);
+      g_assert_cmpfloat (changed_fraction (&info, out, &top_left), >, 0.9);
+      gst_buffer_unref (out);
+    }
+    out = push_frame (h, &info, 2 * GST_SECOND, -1);
+    g_assert_cmpfloat (changed_fraction (&info, out, &top_left), >, 0.9);
+    g_assert_cmpfloat (changed_fraction (&info, out, &bottom_right), ==, 0.0);
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+  }
+}
+
+/* Progressive only, on both pads. */
+static void
+test_interlaced_refused (void)
+{
+  static const gchar *modes[] = { "interleaved", "mixed" };
+  GstElement *overlay = gst_element_factory_make ("uniformeroverlay", NULL);
+  GstPad *sink = gst_element_get_static_pad (overlay, "sink");
+  GstPad *src = gst_element_get_static_pad (overlay, "src");
+  GstCaps *caps;
+
+  g_assert_nonnull (overlay);
+  caps = gst_caps_from_string ("video/x-raw,format=I420,width=320,height=240,framerate=30/1");
+  g_assert_true (gst_pad_query_accept_caps (sink, caps));
+  gst_caps_unref (caps);
+  caps = gst_caps_from_string ("video/x-raw,format=I420,width=320,height=240,framerate=30/1,"
+      "interlace-mode=progressive");
+  g_assert_true (gst_pad_query_accept_caps (sink, caps));
+  gst_caps_unref (caps);
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++) {
+    gchar *str = g_strdup_printf ("video/x-raw,format=I420,width=320,height=240,"
+        "framerate=30/1,interlace-mode=%s", modes[i]);
+
+    caps = gst_caps_from_string (str);
+    g_assert_false (gst_pad_query_accept_caps (sink, caps));
+    g_assert_false (gst_caps_can_intersect (caps, GST_PAD_TEMPLATE_CAPS (GST_PAD_PAD_TEMPLATE
+                (src))));
+    gst_caps_unref (caps);
+    g_free (str);
+  }
+  gst_object_unref (sink);
+  gst_object_unref (src);
+  gst_object_unref (overlay);
+}
+
 static const struct
 {
   const gchar *name;
@@ -370,5 +660,11 @@ main (int argc, char **argv)
   g_test_add_func ("/overlay/any-sink-blends", test_any_sink_blends);
   g_test_add_func ("/overlay/settings-change", test_settings_change);
   g_test_add_func ("/overlay/bad-input", test_bad_input);
+  g_test_add_func ("/overlay/allocation-meta-attaches", test_allocation_meta_attaches);
+  g_test_add_func ("/overlay/upstream-composition-blended", test_upstream_composition_blended);
+  g_test_add_func ("/overlay/series/harness", test_series_harness);
+  g_test_add_func ("/overlay/series/pipeline", test_series_pipeline);
+  g_test_add_func ("/overlay/qos", test_qos);
+  g_test_add_func ("/overlay/interlaced-refused", test_interlaced_refused);
   return g_test_run ();
 }
