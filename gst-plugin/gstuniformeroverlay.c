@@ -56,11 +56,6 @@ G_DECLARE_FINAL_TYPE (GstUniformerOverlay, gst_uniformer_overlay, GST, UNIFORMER
 #define GST_TYPE_UNIFORMER_OVERLAY_HALIGN (gst_uniformer_overlay_halign_get_type ())
 #define GST_TYPE_UNIFORMER_OVERLAY_VALIGN (gst_uniformer_overlay_valign_get_type ())
 
-/* One author string for both elements (gst-plugin/meson.build). */
-#ifndef UNIFORMER_AUTHOR
-#define UNIFORMER_AUTHOR "The gst-uniformer developers <gst-uniformer-devel@example.org>"
-#endif
-
 #define DEFAULT_HOLD_TIME (3 * GST_SECOND)
 #define DEFAULT_HALIGN UNIFORMER_OVERLAY_HALIGN_LEFT
 #define DEFAULT_VALIGN UNIFORMER_OVERLAY_VALIGN_TOP
