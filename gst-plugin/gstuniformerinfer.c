@@ -37,6 +37,10 @@
  * jumps forward by more than a window spans, and on a GAP event that
  * leaves a sampling instant without a frame. Buffers without a PTS are
  * timed by counting frames at the caps' frame rate (a warning says so once).
+ * Interlaced video is refused in caps. The `qos` property (from
+ * #GstBaseTransform, default off) drops buffers a sink reports late after
+ * they were sampled, so the window is unaffected and a result waiting for a
+ * buffer rides on the next one.
  *
  * Errors name the problem in the message and give the engine's detail in
  * the debug string: a missing model file or Vulkan device is

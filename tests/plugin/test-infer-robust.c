@@ -2,8 +2,9 @@
  * DISCONT and forward PTS jumps empty the window; buffers without PTS are
  * timed by the frame rate; buffers without a result go through untouched
  * and a result never lands on a buffer someone else holds; properties that
- * apply at start are refused while playing; a flushing seek and a state
- * change to NULL do not wait for a running classification. */
+ * apply at start are refused while playing; interlaced caps are refused; a
+ * flushing seek and a state change to NULL do not wait for a running
+ * classification. */
 #include <string.h>
 #include "plugin-test-util.h"
 
@@ -219,6 +220,33 @@ test_no_wait_for_running (gconstpointer data)
   infer_harness_finish (h);
 }
 
+/* Interlaced video is refused in caps (the GPU resize reads frames as
+ * progressive); without the field, or progressive, it is taken. */
+static void
+test_interlaced_refused (void)
+{
+  GstElement *e = gst_element_factory_make ("uniformerinfer", NULL);
+  GstPad *sink = gst_element_get_static_pad (e, "sink");
+  const gchar *base = "video/x-raw,format=I420,width=320,height=240,framerate=30/1";
+  gchar *interleaved = g_strdup_printf ("%s,interlace-mode=interleaved", base);
+  gchar *progressive = g_strdup_printf ("%s,interlace-mode=progressive", base);
+  const gchar *descs[] = { base, progressive, interleaved };
+  const gboolean accepted[] = { TRUE, TRUE, FALSE };
+
+  for (guint i = 0; i < G_N_ELEMENTS (descs); i++) {
+    GstCaps *caps = gst_caps_from_string (descs[i]);
+    GstCaps *templ = gst_pad_get_pad_template_caps (sink);
+
+    g_assert_cmpint (gst_caps_can_intersect (caps, templ), ==, accepted[i]);
+    gst_caps_unref (templ);
+    gst_caps_unref (caps);
+  }
+  g_free (interleaved);
+  g_free (progressive);
+  gst_object_unref (sink);
+  gst_object_unref (e);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -231,6 +259,7 @@ main (int argc, char **argv)
   g_test_add_func ("/infer-robust/no-pts", test_no_pts);
   g_test_add_func ("/infer-robust/buffer-identity", test_buffer_identity);
   g_test_add_func ("/infer-robust/properties-while-playing", test_properties_while_playing);
+  g_test_add_func ("/infer-robust/interlaced-refused", test_interlaced_refused);
   g_test_add_data_func ("/infer-robust/flush-does-not-wait", GINT_TO_POINTER (FALSE),
       test_no_wait_for_running);
   g_test_add_data_func ("/infer-robust/null-does-not-wait", GINT_TO_POINTER (TRUE),
