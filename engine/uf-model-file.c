@@ -1,19 +1,20 @@
-/* uf-model-file.c: safetensors parsing and model validation. */
+/* uf-model-file.c: the model file as a container: safetensors parsing and
+ * validation, and the metadata every model has. */
 #include "uf-model-file.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "uf-arch.h"
+#include "uf-metadata.h"
 #include "uf-strict-json.h"
 
 /* JSON nesting needed by a model header: {tensors: {shape: [..]}} is 3 deep. */
 #define HEADER_MAX_DEPTH 8
 /* JSON values in a header. A tensor entry has at most 11 (the object, dtype,
  * shape and its 5 dimensions, data_offsets and its 2 numbers); the largest
- * model the metadata limits allow (depths 64,64,64,64) has 4,374 tensors, so
- * about 48,000 values plus the metadata. The cap bounds the memory of the
+ * UniFormer model the metadata limits allow (depths 64,64,64,64) has 4,374
+ * tensors, so about 48,000 values plus the metadata. The cap bounds the memory of the
  * parsed header to a few tens of MB whatever the 16 MiB of text contain. */
 #define HEADER_MAX_VALUES (1u << 17)
 /* Longest tensor name quoted verbatim in an error message. */
@@ -23,6 +24,7 @@ struct _UfModelFile {
   GBytes *bytes;
   char *display_name;
   UfModelInfo info;
+  JsonObject *metadata;         /* for the architecture's own keys */
   UfTensorView *tensors;        /* n_tensors, header order */
   char **names;                 /* n_tensors names owned here */
   guint n_tensors;
@@ -40,14 +42,7 @@ typedef struct {
 static char *
 quote (const char *s)
 {
-  gsize len = strlen (s);
-  char *cut = g_strndup (s, MIN (len, MAX_QUOTED));
-  char *esc = g_strescape (cut, NULL);
-  char *ret = len > MAX_QUOTED ? g_strconcat (esc, "...", NULL) : g_strdup (esc);
-
-  g_free (cut);
-  g_free (esc);
-  return ret;
+  return uf_quote (s, MAX_QUOTED);
 }
 
 /* Sets an error about tensor @name: the message is `tensor "NAME"` + @format. */
@@ -184,7 +179,7 @@ parse_tensor_entry (const char *name, JsonNode *node, const guint8 *data_base, g
         "has data_offsets [%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT "] beyond the end of the "
         "data (%" G_GUINT64_FORMAT " bytes)", begin, end, data_size);
   if (end - begin != n_bytes) {
-    char *s = uf_arch_format_shape (n_dims, view->shape);
+    char *s = uf_format_shape (n_dims, view->shape);
     if (n_bytes == G_MAXUINT64)
       tensor_error (error, UF_ERROR_MODEL_FILE, name, "has shape %s, which is too large", s);
     else
@@ -277,50 +272,6 @@ check_metadata_strings (JsonObject *md, GError **error)
     }
   }
   g_list_free (members);
-  return ok;
-}
-
-static gboolean
-check_tensor_set (UfModelFile *file, GError **error)
-{
-  GPtrArray *expected = uf_arch_expected_tensors (&file->info);
-  GHashTable *wanted = g_hash_table_new (g_str_hash, g_str_equal);
-  gboolean ok = TRUE;
-
-  for (guint i = 0; i < expected->len; i++) {
-    UfExpectedTensor *e = expected->pdata[i];
-    g_hash_table_insert (wanted, e->name, e);
-  }
-
-  /* unknown tensors first (header order), so that a renamed set of tensors is
-   * reported by one of its names rather than as a missing tensor */
-  for (guint i = 0; ok && i < file->n_tensors; i++) {
-    if (!g_hash_table_contains (wanted, file->tensors[i].name)) {
-      const guint *d = file->info.depths;
-      ok = tensor_error (error, UF_ERROR_MODEL_INVALID, file->tensors[i].name,
-          "is not a tensor of a UniFormer model with depths %u,%u,%u,%u", d[0], d[1], d[2], d[3]);
-    }
-  }
-
-  for (guint i = 0; ok && i < expected->len; i++) {
-    UfExpectedTensor *e = expected->pdata[i];
-    const UfTensorView *t = g_hash_table_lookup (file->by_name, e->name);
-
-    if (t == NULL) {
-      ok = tensor_error (error, UF_ERROR_MODEL_INVALID, e->name, "is missing");
-    } else if (t->n_dims != e->n_dims
-        || memcmp (t->shape, e->shape, e->n_dims * sizeof (gint64)) != 0) {
-      char *have = uf_arch_format_shape (t->n_dims, t->shape);
-      char *want = uf_arch_format_shape (e->n_dims, e->shape);
-      ok = tensor_error (error, UF_ERROR_MODEL_INVALID, e->name, "has shape %s, expected %s",
-          have, want);
-      g_free (have);
-      g_free (want);
-    }
-  }
-
-  g_hash_table_unref (wanted);
-  g_ptr_array_unref (expected);
   return ok;
 }
 
@@ -443,15 +394,14 @@ parse_file (UfModelFile *file, GError **error)
   }
   if (!check_metadata_strings (json_node_get_object (md_node), error))
     goto out;
-  if (!uf_arch_parse_metadata (json_node_get_object (md_node), &file->info, error))
+  if (!uf_metadata_parse_common (json_node_get_object (md_node), &file->info, error))
     goto out;
+  file->metadata = json_object_ref (json_node_get_object (md_node));
   for (guint i = 0; i < file->n_tensors; i++)
     if (file->tensors[i].dtype == UF_DTYPE_F16)
       file->info.f16_weights = TRUE;
 
   /* content */
-  if (!check_tensor_set (file, error))
-    goto out;
   for (guint i = 0; i < file->n_tensors; i++)
     if (!check_finite (&file->tensors[i], error))
       goto out;
@@ -548,13 +498,22 @@ uf_model_file_free (UfModelFile *file)
 {
   if (file == NULL)
     return;
-  uf_arch_info_clear (&file->info);
+  uf_model_info_clear (&file->info);
+  if (file->metadata)
+    json_object_unref (file->metadata);
   g_hash_table_unref (file->by_name);
   g_strfreev (file->names);
   g_free (file->tensors);
   g_free (file->display_name);
   g_bytes_unref (file->bytes);
   g_free (file);
+}
+
+JsonObject *
+uf_model_file_get_metadata (UfModelFile *file)
+{
+  g_return_val_if_fail (file != NULL, NULL);
+  return file->metadata;
 }
 
 const UfModelInfo *

@@ -1,24 +1,27 @@
-/* uf-model-file.h: reading and validating a gst-uniformer model file.
+/* uf-model-file.h: reading and validating a gst-uniformer model file as a
+ * container; it knows no architecture.
  *
  * A model file is a safetensors file with gst-uniformer metadata
- * (docs/model-format.md). Opening one checks everything before anything is
- * returned: the container (header length, JSON, every tensor's dtype, shape
- * and byte range, no overlaps, no holes, no trailing bytes, no duplicate
- * keys), the metadata (uf-arch.h), the tensor set against the architecture
- * (every expected tensor present with its exact shape, nothing else), and
- * that every stored value is finite. Internal to the engine.
+ * (docs/model-format.md). Opening one checks the container before anything
+ * is returned (header length, JSON, every tensor's dtype, shape and byte
+ * range, no overlaps, no holes, no trailing bytes, no duplicate keys), the
+ * metadata every model has (uf-metadata.h), and that every stored value is
+ * finite. The architecture then takes its tensors by name and shape
+ * (architectures/uf-architecture.h), which checks the tensor set. Internal
+ * to the engine.
  *
- * Errors are in the UF_ERROR domain: UF_ERROR_MODEL_FILE when the file cannot
- * be read or is not a well-formed safetensors file, UF_ERROR_MODEL_INVALID
- * when it is well formed but not a valid model (metadata, unsupported dtype,
- * tensor set or shapes, non-finite values). Messages start with the display
- * name and name the first problem, e.g.
- *   model.safetensors: tensor "blocks3.2.attn.qkv.weight" has shape [960,321], expected [960,320]
+ * Errors are in the UF_ERROR domain: UF_ERROR_MODEL_FILE when the file is
+ * not a well-formed safetensors file, UF_ERROR_MODEL_INVALID when it is well
+ * formed but not a valid model (metadata, unsupported dtype, non-finite
+ * values). Messages start with the display name and name the first problem,
+ * e.g. `model.safetensors: metadata "frames" is "15x"; expected a
+ * non-negative integer`.
  */
 #ifndef UF_MODEL_FILE_H
 #define UF_MODEL_FILE_H
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "uniformer.h"
 
@@ -55,15 +58,16 @@ UfModelFile *uf_model_file_new_from_bytes (GBytes *bytes, const char *display_na
 
 void uf_model_file_free (UfModelFile *file);
 
-/* The metadata; all strings are owned by @file. f16_weights is TRUE when any
- * tensor is stored as F16. */
+/* The metadata every model has; all strings are owned by @file.
+ * f16_weights is TRUE when any tensor is stored as F16. */
 const UfModelInfo *uf_model_file_get_info (UfModelFile *file);
+/* The whole `__metadata__` object, for the architecture's keys. */
+JsonObject *uf_model_file_get_metadata (UfModelFile *file);
 
 /* The tensor called @name, or NULL if the file has none. Owned by @file. */
 const UfTensorView *uf_model_file_get_tensor (UfModelFile *file, const char *name);
 
-/* All tensors, in header order (which for a valid file is the set of
- * uf_arch_expected_tensors(), possibly in another order). */
+/* All tensors, in header order. */
 guint uf_model_file_get_n_tensors (UfModelFile *file);
 const UfTensorView *uf_model_file_get_tensor_at (UfModelFile *file, guint index);
 

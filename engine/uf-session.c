@@ -5,14 +5,11 @@
  * upload side, so a stream can upload while a window runs. */
 #include <math.h>
 #include <string.h>
-#include "uf-network.h"
+#include "uf-model.h"
 #include "ops/uf-ops.h"
 
 #define MAX_FRAME_SIDE 16384
-
-static const char *const stage_names[UF_N_STAGE_TIMES] = {
-  "stem", "stage1", "stage2", "stage3", "stage4", "head",
-};
+#define MAX_TIMESTAMPS (UF_MAX_STAGES + 1)
 
 typedef struct {
   VkCommandPool pool;
@@ -24,7 +21,8 @@ typedef struct {
 struct _UfSession {
   UfModel *model;
   UfDevice *dev;
-  UfNetworkPlan plan;
+  const UfNetLayout *layout;
+  guint n_stages;
   UfResizeMode resize_mode;
   guint ring_slots;           /* user slots; T more after them for run_tensor */
   guint32 slot_floats;
@@ -36,7 +34,7 @@ struct _UfSession {
   UfSubmitter run;
   VkQueryPool queries;
   gboolean profiling, have_times;
-  double stage_ms[UF_N_STAGE_TIMES];
+  double stage_ms[UF_MAX_STAGES];
 
   GMutex upload_lock;
   UfSubmitter upload;
@@ -115,7 +113,7 @@ prepare_pipelines (UfSession *ss, GError **error)
   GPtrArray *wanted = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   UfRecorder collect;
   uf_rec_init_collect (&collect, ss->dev, wanted);
-  uf_network_record (&collect, ss->model, &ss->plan, ss->slot_floats, 0);
+  ss->model->arch->record (&collect, ss->model->net, ss->slot_floats, 0);
   gboolean ok = uf_device_prepare_pipelines (ss->dev, wanted, error);
   g_ptr_array_unref (wanted);
   return ok;
@@ -130,7 +128,7 @@ record_forward (UfSession *ss, GError **error)
   VkCommandBufferBeginInfo bi = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
   vkBeginCommandBuffer (cb, &bi);
   if (ss->queries)
-    vkCmdResetQueryPool (cb, ss->queries, 0, UF_N_TIMESTAMPS);
+    vkCmdResetQueryPool (cb, ss->queries, 0, ss->n_stages + 1);
   /* Frames preprocessed by earlier submissions, and the host's write of
    * the slot list, must be visible to the first op. */
   barrier (cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_HOST_BIT |
@@ -139,9 +137,9 @@ record_forward (UfSession *ss, GError **error)
       VK_ACCESS_SHADER_READ_BIT);
   UfRecorder rec;
   uf_rec_init (&rec, ss->dev, cb, ss->run.descriptors.set, ss->queries);
-  uf_network_record (&rec, ss->model, &ss->plan, ss->slot_floats, 0);
+  ss->model->arch->record (&rec, ss->model->net, ss->slot_floats, 0);
   VkBufferCopy region = {
-    .srcOffset = (VkDeviceSize) ss->plan.logits * sizeof (float),
+    .srcOffset = (VkDeviceSize) ss->layout->logits * sizeof (float),
     .size = ss->model->info.num_classes * sizeof (float),
   };
   barrier (cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
@@ -163,7 +161,7 @@ create_queries (UfSession *ss, GError **error)
   VkQueryPoolCreateInfo qi = {
     .sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
     .queryType = VK_QUERY_TYPE_TIMESTAMP,
-    .queryCount = UF_N_TIMESTAMPS,
+    .queryCount = ss->n_stages + 1,
   };
   return uf_vk_check (vkCreateQueryPool (ss->dev->device, &qi, NULL, &ss->queries),
       "vkCreateQueryPool", error);
@@ -184,20 +182,21 @@ uf_session_new (UfModel *model, const UfSessionConfig *config, GError **error)
   const char *delay = g_getenv ("UF_TEST_RUN_DELAY_MS");
   ss->test_run_delay_ms = delay ? (guint) g_ascii_strtoull (delay, NULL, 10) : 0;
   ss->ring_slots = config && config->ring_slots ? config->ring_slots : 2 * info->frames;
-  uf_network_plan (info, &ss->plan);
+  ss->layout = uf_model_layout (model);
+  ss->n_stages = g_strv_length ((char **) model->arch->stage_names);
   ss->slot_floats = 3 * info->crop_height * info->crop_width;
   gsize ring_bytes = (gsize) (ss->ring_slots + info->frames) * ss->slot_floats * sizeof (float);
   gsize limit = ss->dev->props.limits.maxStorageBufferRange;
-  if (ss->plan.arena_floats * sizeof (float) > limit || ring_bytes > limit) {
+  if (ss->layout->arena_floats * sizeof (float) > limit || ring_bytes > limit) {
     g_set_error (error, UF_ERROR, UF_ERROR_OUT_OF_MEMORY, "a session of %u frames at %ux%u "
         "with %u ring slots needs %.0f MiB buffers, more than this device's largest storage "
         "buffer (%.0f MiB)", info->frames, info->crop_height, info->crop_width,
-        ss->ring_slots, MAX (ss->plan.arena_floats * sizeof (float), ring_bytes) / 1048576.0,
+        ss->ring_slots, MAX (ss->layout->arena_floats * sizeof (float), ring_bytes) / 1048576.0,
         limit / 1048576.0);
     uf_session_free (ss);
     return NULL;
   }
-  gboolean ok = uf_buffer_create (ss->dev, ss->plan.arena_floats * sizeof (float), FALSE,
+  gboolean ok = uf_buffer_create (ss->dev, ss->layout->arena_floats * sizeof (float), FALSE,
       &ss->arena, error)
       && uf_buffer_create (ss->dev, ring_bytes, FALSE, &ss->ring, error)
       && uf_buffer_create (ss->dev, info->frames * sizeof (guint32), TRUE, &ss->control, error)
@@ -267,11 +266,11 @@ uf_session_get_device_bytes (UfSession *ss)
 static void
 read_stage_times (UfSession *ss)
 {
-  guint64 ts[UF_N_TIMESTAMPS];
+  guint64 ts[MAX_TIMESTAMPS];
   ss->have_times = ss->queries && vkGetQueryPoolResults (ss->dev->device, ss->queries, 0,
-      UF_N_TIMESTAMPS, sizeof (ts), ts, sizeof (guint64),
+      ss->n_stages + 1, sizeof (ts), ts, sizeof (guint64),
       VK_QUERY_RESULT_64_BIT) == VK_SUCCESS;
-  for (guint i = 0; ss->have_times && i < UF_N_STAGE_TIMES; i++)
+  for (guint i = 0; ss->have_times && i < ss->n_stages; i++)
     ss->stage_ms[i] = (ts[i + 1] - ts[i]) * ss->dev->timestamp_period_ns / 1e6;
 }
 
@@ -294,7 +293,7 @@ fill_result (UfSession *ss, UfResult *result)
       result->probs[i] = exp (logits[i] - max) / sum;
   }
   double total = 0.0;
-  for (guint i = 0; ss->have_times && i < UF_N_STAGE_TIMES; i++)
+  for (guint i = 0; ss->have_times && i < ss->n_stages; i++)
     total += ss->stage_ms[i];
   result->gpu_time_ns = (guint64) (total * 1e6);
 }
@@ -360,20 +359,26 @@ uf_session_set_profiling (UfSession *ss, gboolean enable)
 }
 
 gboolean
-uf_session_get_stage_times (UfSession *ss, double ms[UF_N_STAGE_TIMES])
+uf_session_get_stage_times (UfSession *ss, double *ms)
 {
   g_mutex_lock (&ss->run_lock);
   gboolean ok = ss->have_times;
   if (ok)
-    memcpy (ms, ss->stage_ms, sizeof (ss->stage_ms));
+    memcpy (ms, ss->stage_ms, ss->n_stages * sizeof (double));
   g_mutex_unlock (&ss->run_lock);
   return ok;
 }
 
-const char *
-uf_stage_name (guint stage)
+guint
+uf_session_get_n_stages (UfSession *ss)
 {
-  return stage < UF_N_STAGE_TIMES ? stage_names[stage] : NULL;
+  return ss->n_stages;
+}
+
+const char *
+uf_session_get_stage_name (UfSession *ss, guint stage)
+{
+  return stage < ss->n_stages ? ss->model->arch->stage_names[stage] : NULL;
 }
 
 /* ---- frame upload -------------------------------------------------------- */

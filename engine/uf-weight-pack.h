@@ -2,7 +2,15 @@
 #ifndef UF_WEIGHT_PACK_H
 #define UF_WEIGHT_PACK_H
 
-#include "uf-model.h"
+#include <glib.h>
+
+/* A GEMM weight: B = W^T as [K][ldb] (ldb = N rounded up to 8), in binding 1
+ * or (f16) binding 2, plus its bias in binding 1. */
+typedef struct {
+  guint32 w, ldb, bias;
+  guint32 K, N;
+  gboolean f16;
+} UfMatrixRef;
 
 typedef struct {
   GArray *f32;                /* float, binding 1 */

@@ -65,11 +65,10 @@ typedef enum {
   UF_COLOR_ORDER_BGR,
 } UfColorOrder;
 
+/* What every model file says of itself; the architecture's own
+ * hyper-parameters stay inside the engine. */
 typedef struct {
-  guint depths[4];
-  guint dims[4];
-  guint head_dim;
-  guint mlp_ratio;
+  const char *architecture;     /* "uniformer", "videomae", ... */
   guint num_classes;
   guint frames;                 /* T, frames per window */
   guint sampling_rate;          /* window takes every n-th frame of a source_fps video */
@@ -89,8 +88,11 @@ void uf_model_unref (UfModel *model);
 const UfModelInfo *uf_model_get_info (UfModel *model);
 /* Bytes of device memory the prepared weights take. */
 gsize uf_model_get_device_bytes (UfModel *model);
-/* Multiply-accumulates of one forward pass (spec section 6 formulas). */
+/* Multiply-accumulates of one forward pass (the architecture's formulas). */
 guint64 uf_model_get_macs (UfModel *model);
+/* A one-line description of the architecture's hyper-parameters, e.g.
+ * "UniFormer depths 3,4,8,3, dims 64,128,320,512, head_dim 64"; g_free. */
+char *uf_model_describe (UfModel *model);
 
 /* ---- sessions --------------------------------------------------------- */
 
@@ -155,10 +157,14 @@ gboolean uf_session_run_tensor (UfSession *session, const float *tensor, UfResul
     GError **error);
 
 /* Per-stage device times of the last run, when profiling is enabled. */
-#define UF_N_STAGE_TIMES 6      /* stem, stage1..4, head */
+#define UF_MAX_STAGES 16
 void uf_session_set_profiling (UfSession *session, gboolean enable);
-gboolean uf_session_get_stage_times (UfSession *session, double ms[UF_N_STAGE_TIMES]);
-const char *uf_stage_name (guint stage);
+/* The forward pass's stages (the architecture's: "stem", "stage1", ...),
+ * and the device time each took in the last run: @ms holds
+ * uf_session_get_n_stages() values. FALSE when the device has no timers. */
+guint uf_session_get_n_stages (UfSession *session);
+const char *uf_session_get_stage_name (UfSession *session, guint stage);
+gboolean uf_session_get_stage_times (UfSession *session, double *ms);
 
 G_END_DECLS
 

@@ -1,9 +1,10 @@
 /* fuzz-model-file.c: libFuzzer entry point for the model-file loader.
  *
- * Feeds the input, as a whole file, to uf_model_file_new_from_bytes(). The
- * bytes are wrapped without a copy, so AddressSanitizer sees any read past
- * the fuzzer's buffer. A successfully loaded file is walked (info, every
- * tensor converted to float) to reach the accessors too. GLib criticals and
+ * Feeds the input, as a whole file, to uf_model_file_new_from_bytes(), then
+ * has its architecture take the tensors (uf_architecture_prepare, on the
+ * host). The bytes are wrapped without a copy, so AddressSanitizer sees any
+ * read past the fuzzer's buffer. A successfully loaded file is walked (info,
+ * every tensor converted to float) to reach the accessors too. GLib criticals and
  * warnings abort, so an API misuse inside the loader counts as a crash.
  *
  * Built with clang -fsanitize=fuzzer,address,undefined (tests/fuzz/meson.build
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "uf-model-file.h"
+#include "architectures/uf-architecture.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 
@@ -38,6 +40,19 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   GBytes *bytes = g_bytes_new_static (size ? data : (const uint8_t *) "", size);
   GError *error = NULL;
   UfModelFile *file = uf_model_file_new_from_bytes (bytes, "fuzz.safetensors", &error);
+  const UfArchitecture *arch = NULL;
+  UfWeightPack pack;
+  gpointer net = NULL;
+
+  if (file) {
+    uf_weight_pack_init (&pack);
+    net = uf_architecture_prepare (file, &pack, &arch, &error);
+    uf_weight_pack_clear (&pack);
+    if (net)
+      arch->free_net (net);
+    else
+      g_clear_pointer (&file, uf_model_file_free);
+  }
 
   if (file == NULL) {
     if (error == NULL || error->domain != UF_ERROR

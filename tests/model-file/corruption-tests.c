@@ -270,7 +270,7 @@ static const Corruption corruptions[] = {
   { "wrong-format", "format", "safetensors", .code = INVALID, .message = "metadata \"format\" is \"safetensors\", expected \"gst-uniformer\"" },
   { "missing-format", "format", .code = INVALID, .message = "metadata \"format\" is missing" },
   { "wrong-version", "format_version", "2", .code = INVALID, .message = "metadata \"format_version\" is \"2\"; this build reads version 1 only" },
-  { "wrong-architecture", "architecture", "uniformer_light", .code = INVALID, .message = "metadata \"architecture\" is \"uniformer_light\", expected \"uniformer\"" },
+  { "wrong-architecture", "architecture", "uniformer_light", .code = INVALID, .message = "metadata \"architecture\" is \"uniformer_light\"; this build runs \"uniformer\"" },
   { "depths-three", "depths", "1,1,1", .code = INVALID, .message = "metadata \"depths\" is \"1,1,1\"; expected 4 comma-separated integers" },
   { "depths-zero", "depths", "1,0,1,1", .code = INVALID, .message = "stage 2 has 0 blocks; expected 1 to 64" },
   { "depths-huge", "depths", "1,1,1,65", .code = INVALID, .message = "stage 4 has 65 blocks" },
@@ -319,7 +319,7 @@ static const Corruption corruptions[] = {
   { "wrong-shape", .edit = wrong_shape, .code = INVALID, .message = "tensor \"blocks3.0.attn.qkv.weight\" has shape [384,129], expected [384,128]" },
   { "wrong-rank", .edit = wrong_rank, .code = INVALID, .message = "tensor \"blocks3.0.attn.proj.weight\" has shape [128,128,1,1,1], expected [128,128]" },
   { "depths-mismatch", "depths", "1,1,2,1", .code = INVALID, .message = "tensor \"blocks3.1.pos_embed.weight\" is missing" },
-  { "dims-mismatch", "dims", "32,64,128,512", .code = INVALID, .message = "tensor \"patch_embed4.norm.weight\" has shape [256], expected [512]" },
+  { "dims-mismatch", "dims", "32,64,128,512", .code = INVALID, .message = "tensor \"patch_embed4.proj.weight\" has shape [256,128,1,2,2], expected [512,128,1,2,2]" },
   { "classes-mismatch", "num_classes", "4", .code = INVALID, .message = "metadata \"labels\" has 5 entries, but num_classes is 4" },
   { "nan-weight", .edit = nan_weight, .code = INVALID, .message = "tensor \"blocks2.0.attn.weight\" has a non-finite value (NaN) at element 17" },
   { "inf-bias", .edit = inf_bias, .code = INVALID, .message = "tensor \"norm.running_var\" has a non-finite value (infinity) at element 255" },
@@ -353,7 +353,7 @@ test_corruption (gconstpointer data)
     bytes = edited;
   }
 
-  f = uf_model_file_new_from_bytes (bytes, DISPLAY, &error);
+  f = mf_load_bytes (bytes, &error);
   if (f != NULL)
     g_error ("%s: the corrupt file was accepted", c->name);
   g_assert_nonnull (error);
@@ -418,7 +418,7 @@ test_every_byte_flip (void)
 
       copy[pos] ^= masks[k];
       b = g_bytes_new_take (copy, size);
-      f = uf_model_file_new_from_bytes (b, DISPLAY, &error);
+      f = mf_load_bytes (b, &error);
       if (f) {
         /* a flip that keeps the file valid (a weight, a label letter...) */
         g_assert_no_error (error);

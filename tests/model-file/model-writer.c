@@ -4,11 +4,125 @@
 #include <math.h>
 #include <string.h>
 
-#include "uf-arch.h"
 #include "uf-weight-pack.h"
 
 const MwArch mw_arch_tiny = { { 1, 1, 1, 1 }, { 32, 64, 128, 256 }, 32, 2, 5 };
-const MwArch mw_arch_micro = { { 1, 1, 1, 1 }, { 2, 2, 2, 2 }, 2, 1, 2 };
+const MwArch mw_arch_micro = { { 1, 1, 1, 1 }, { 4, 4, 4, 4 }, 4, 1, 2 };
+
+/* ---- the UniFormer tensor list (docs/model-format.md) --------------------- */
+
+void
+mw_expected_tensor_free (MwExpectedTensor *t)
+{
+  if (t == NULL)
+    return;
+  g_free (t->name);
+  g_free (t);
+}
+
+static void G_GNUC_PRINTF (4, 5)
+add (GPtrArray *list, guint n_dims, const gint64 *shape, const char *format, ...)
+{
+  MwExpectedTensor *t = g_new0 (MwExpectedTensor, 1);
+  va_list args;
+
+  va_start (args, format);
+  t->name = g_strdup_vprintf (format, args);
+  va_end (args);
+  t->n_dims = n_dims;
+  memcpy (t->shape, shape, n_dims * sizeof (gint64));
+  g_ptr_array_add (list, t);
+}
+
+#define S1(a)             (const gint64[]) { (a) }
+#define S2(a, b)          (const gint64[]) { (a), (b) }
+#define S5(a, b, c, d, e) (const gint64[]) { (a), (b), (c), (d), (e) }
+
+/* weight, bias, running_mean, running_var of a BatchNorm over @c channels */
+static void
+add_batchnorm (GPtrArray *list, gint64 c, const char *prefix)
+{
+  add (list, 1, S1 (c), "%s.weight", prefix);
+  add (list, 1, S1 (c), "%s.bias", prefix);
+  add (list, 1, S1 (c), "%s.running_mean", prefix);
+  add (list, 1, S1 (c), "%s.running_var", prefix);
+}
+
+GPtrArray *
+mw_uniformer_tensors (const MwArch *info)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) mw_expected_tensor_free);
+  const gint64 *dims;
+  gint64 d[4];
+
+  for (guint i = 0; i < 4; i++)
+    d[i] = info->dims[i];
+  dims = d;
+
+  /* patch embeddings: LayerNorm registered before the conv */
+  for (guint s = 1; s <= 4; s++) {
+    gint64 c = dims[s - 1];
+    add (list, 1, S1 (c), "patch_embed%u.norm.weight", s);
+    add (list, 1, S1 (c), "patch_embed%u.norm.bias", s);
+    if (s == 1)
+      add (list, 5, S5 (c, 3, 3, 4, 4), "patch_embed1.proj.weight");
+    else
+      add (list, 5, S5 (c, dims[s - 2], 1, 2, 2), "patch_embed%u.proj.weight", s);
+    add (list, 1, S1 (c), "patch_embed%u.proj.bias", s);
+  }
+
+  for (guint s = 1; s <= 4; s++) {
+    gint64 c = dims[s - 1];
+    gint64 h = c * (gint64) info->mlp_ratio;
+
+    for (guint i = 0; i < info->depths[s - 1]; i++) {
+      char *p = g_strdup_printf ("blocks%u.%u", s, i);
+      char *bn;
+
+      add (list, 5, S5 (c, 1, 3, 3, 3), "%s.pos_embed.weight", p);
+      add (list, 1, S1 (c), "%s.pos_embed.bias", p);
+      if (s <= 2) {
+        /* CBlock */
+        bn = g_strdup_printf ("%s.norm1", p);
+        add_batchnorm (list, c, bn);
+        g_free (bn);
+        add (list, 5, S5 (c, c, 1, 1, 1), "%s.conv1.weight", p);
+        add (list, 1, S1 (c), "%s.conv1.bias", p);
+        add (list, 5, S5 (c, c, 1, 1, 1), "%s.conv2.weight", p);
+        add (list, 1, S1 (c), "%s.conv2.bias", p);
+        add (list, 5, S5 (c, 1, 5, 5, 5), "%s.attn.weight", p);
+        add (list, 1, S1 (c), "%s.attn.bias", p);
+        bn = g_strdup_printf ("%s.norm2", p);
+        add_batchnorm (list, c, bn);
+        g_free (bn);
+        add (list, 5, S5 (h, c, 1, 1, 1), "%s.mlp.fc1.weight", p);
+        add (list, 1, S1 (h), "%s.mlp.fc1.bias", p);
+        add (list, 5, S5 (c, h, 1, 1, 1), "%s.mlp.fc2.weight", p);
+        add (list, 1, S1 (c), "%s.mlp.fc2.bias", p);
+      } else {
+        /* SABlock */
+        add (list, 1, S1 (c), "%s.norm1.weight", p);
+        add (list, 1, S1 (c), "%s.norm1.bias", p);
+        add (list, 2, S2 (3 * c, c), "%s.attn.qkv.weight", p);
+        add (list, 1, S1 (3 * c), "%s.attn.qkv.bias", p);
+        add (list, 2, S2 (c, c), "%s.attn.proj.weight", p);
+        add (list, 1, S1 (c), "%s.attn.proj.bias", p);
+        add (list, 1, S1 (c), "%s.norm2.weight", p);
+        add (list, 1, S1 (c), "%s.norm2.bias", p);
+        add (list, 2, S2 (h, c), "%s.mlp.fc1.weight", p);
+        add (list, 1, S1 (h), "%s.mlp.fc1.bias", p);
+        add (list, 2, S2 (c, h), "%s.mlp.fc2.weight", p);
+        add (list, 1, S1 (c), "%s.mlp.fc2.bias", p);
+      }
+      g_free (p);
+    }
+  }
+
+  add_batchnorm (list, dims[3], "norm");
+  add (list, 2, S2 ((gint64) info->num_classes, dims[3]), "head.weight");
+  add (list, 1, S1 ((gint64) info->num_classes), "head.bias");
+  return list;
+}
 
 static void
 tensor_free (MwTensor *t)
@@ -203,7 +317,6 @@ MwModel *
 mw_model_new (const MwArch *arch, UfDtype dtype, guint32 seed)
 {
   MwModel *model = g_new0 (MwModel, 1);
-  UfModelInfo info = { 0 };
   GPtrArray *expected;
   GString *labels;
   char *s;
@@ -248,14 +361,9 @@ mw_model_new (const MwArch *arch, UfDtype dtype, guint32 seed)
   mw_model_set_meta (model, "name", "model-writer test model");
   mw_model_set_meta (model, "provenance", "tests/model-file/model-writer.c");
 
-  memcpy (info.depths, arch->depths, sizeof info.depths);
-  memcpy (info.dims, arch->dims, sizeof info.dims);
-  info.head_dim = arch->head_dim;
-  info.mlp_ratio = arch->mlp_ratio;
-  info.num_classes = arch->num_classes;
-  expected = uf_arch_expected_tensors (&info);
+  expected = mw_uniformer_tensors (arch);
   for (guint i = 0; i < expected->len; i++) {
-    UfExpectedTensor *e = expected->pdata[i];
+    MwExpectedTensor *e = expected->pdata[i];
     const char *dt = dtype == UF_DTYPE_F16 && e->n_dims >= 2 ? "F16" : "F32";
     MwTensor *t = mw_model_add_tensor (model, e->name, dt, e->n_dims, e->shape);
     /* reseed per model so that different seeds give different weights */

@@ -25,7 +25,7 @@ typedef struct {
 
 /* depths 1,1,1,1; dims 32,64,128,256; head_dim 32; mlp_ratio 2; 5 classes */
 extern const MwArch mw_arch_tiny;
-/* depths 1,1,1,1; dims 2,2,2,2; head_dim 2; mlp_ratio 1; 2 classes (fuzz seeds) */
+/* depths 1,1,1,1; dims 4,4,4,4; head_dim 4; mlp_ratio 1; 2 classes (fuzz seeds) */
 extern const MwArch mw_arch_micro;
 
 typedef struct {
@@ -49,6 +49,19 @@ typedef struct {
   char *extra_members;          /* raw text appended to the header object: ,"x":.. */
   GByteArray *trailing;         /* bytes appended after the tensor data */
 } MwModel;
+
+/* One tensor of a model: its name and PyTorch shape. */
+typedef struct {
+  char *name;
+  guint n_dims;
+  gint64 shape[5];
+} MwExpectedTensor;
+
+void mw_expected_tensor_free (MwExpectedTensor *t);
+/* The tensors of a UniFormer model of @arch (docs/model-format.md), in
+ * PyTorch state_dict order without the `num_batches_tracked` buffers: a
+ * GPtrArray of MwExpectedTensor* that frees its elements. */
+GPtrArray *mw_uniformer_tensors (const MwArch *arch);
 
 /* A valid model of @arch with random finite weights from @seed. With
  * @dtype F16 the tensors of two or more dimensions are stored as F16 (as

@@ -1,6 +1,7 @@
-/* test-model-file.c: the model-file loader (engine/uf-model-file.c, uf-arch.c):
- * valid files, half floats, the expected tensors; the strict JSON parser and
- * the corruption table are in their own files. */
+/* test-model-file.c: the model-file loader (engine/uf-model-file.c,
+ * uf-metadata.c, and the architecture taking its tensors, architectures/):
+ * valid files, half floats, the UniFormer tensor list; the strict JSON
+ * parser and the corruption table are in their own files. */
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <math.h>
@@ -11,15 +12,37 @@
 
 #include "model-file-tests.h"
 #include "model-writer.h"
-#include "uf-arch.h"
+#include "architectures/uf-architecture.h"
+#include "uf-metadata.h"
 #include "uf-model-file.h"
 #include "uf-weight-pack.h"
+
+UfModelFile *
+mf_load_bytes (GBytes *bytes, GError **error)
+{
+  UfModelFile *f = uf_model_file_new_from_bytes (bytes, DISPLAY, error);
+  const UfArchitecture *arch = NULL;
+  UfWeightPack pack;
+  gpointer net;
+
+  if (f == NULL)
+    return NULL;
+  uf_weight_pack_init (&pack);
+  net = uf_architecture_prepare (f, &pack, &arch, error);
+  uf_weight_pack_clear (&pack);
+  if (net == NULL) {
+    uf_model_file_free (f);
+    return NULL;
+  }
+  arch->free_net (net);
+  return f;
+}
 
 static UfModelFile *
 load_model (MwModel *m, GError **error)
 {
   GBytes *b = mw_model_serialize (m);
-  UfModelFile *f = uf_model_file_new_from_bytes (b, DISPLAY, error);
+  UfModelFile *f = mf_load_bytes (b, error);
   g_bytes_unref (b);
   return f;
 }
@@ -73,14 +96,7 @@ test_valid (gconstpointer data)
   g_assert_no_error (error);
   g_assert_nonnull (f);
   info = uf_model_file_get_info (f);
-  g_assert_cmpuint (info->depths[0], ==, 1);
-  g_assert_cmpuint (info->depths[3], ==, 1);
-  g_assert_cmpuint (info->dims[0], ==, 32);
-  g_assert_cmpuint (info->dims[1], ==, 64);
-  g_assert_cmpuint (info->dims[2], ==, 128);
-  g_assert_cmpuint (info->dims[3], ==, 256);
-  g_assert_cmpuint (info->head_dim, ==, 32);
-  g_assert_cmpuint (info->mlp_ratio, ==, 2);
+  g_assert_cmpstr (info->architecture, ==, "uniformer");
   g_assert_cmpuint (info->num_classes, ==, 5);
   g_assert_cmpuint (info->frames, ==, 8);
   g_assert_cmpuint (info->sampling_rate, ==, 4);
@@ -98,10 +114,10 @@ test_valid (gconstpointer data)
   g_assert_cmpint (info->f16_weights, ==, dtype == UF_DTYPE_F16);
   g_assert_cmpstr (uf_model_file_get_display_name (f), ==, DISPLAY);
 
-  expected = uf_arch_expected_tensors (info);
+  expected = mw_uniformer_tensors (&mw_arch_tiny);
   g_assert_cmpuint (uf_model_file_get_n_tensors (f), ==, expected->len);
   for (guint i = 0; i < expected->len; i++) {
-    UfExpectedTensor *e = expected->pdata[i];
+    MwExpectedTensor *e = expected->pdata[i];
     const UfTensorView *t = uf_model_file_get_tensor (f, e->name);
     g_assert_nonnull (t);
     g_assert_true (t == uf_model_file_get_tensor_at (f, i));   /* writer uses this order */
@@ -160,7 +176,7 @@ test_valid_variants (void)
   mw_model_set_meta (m, "frames", "256");
   f = load_model (m, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (uf_model_file_get_info (f)->dims[2], ==, 2);
+  g_assert_cmpuint (uf_model_file_get_n_tensors (f), ==, 90);
   uf_model_file_free (f);
   mw_model_free (m);
 }
@@ -342,14 +358,14 @@ test_f32_view (void)
 /* ---- the architecture ---------------------------------------------------- */
 
 static void
-count_expected (const UfModelInfo *info, guint *n_tensors, guint64 *n_numbers, guint64 *n_params)
+count_expected (const MwArch *arch, guint *n_tensors, guint64 *n_numbers, guint64 *n_params)
 {
-  GPtrArray *list = uf_arch_expected_tensors (info);
+  GPtrArray *list = mw_uniformer_tensors (arch);
 
   *n_tensors = list->len;
   *n_numbers = *n_params = 0;
   for (guint i = 0; i < list->len; i++) {
-    UfExpectedTensor *e = list->pdata[i];
+    MwExpectedTensor *e = list->pdata[i];
     guint64 n = 1;
     for (guint d = 0; d < e->n_dims; d++)
       n *= (guint64) e->shape[d];
@@ -363,12 +379,12 @@ count_expected (const UfModelInfo *info, guint *n_tensors, guint64 *n_numbers, g
 static void
 test_expected_tensors (void)
 {
-  UfModelInfo s = { { 3, 4, 8, 3 }, { 64, 128, 320, 512 }, 64, 4, 400 };
-  UfModelInfo b = { { 5, 8, 20, 7 }, { 64, 128, 320, 512 }, 64, 4, 400 };
+  MwArch s = { { 3, 4, 8, 3 }, { 64, 128, 320, 512 }, 64, 4, 400 };
+  MwArch b = { { 5, 8, 20, 7 }, { 64, 128, 320, 512 }, 64, 4, 400 };
   guint n;
   guint64 numbers, params;
   GPtrArray *list;
-  UfExpectedTensor *e;
+  MwExpectedTensor *e;
 
   /* spec §2: S has 331 keys, 21,404,255 stored numbers, of which 15 are
    * num_batches_tracked scalars; 21,400,400 parameters at 400 classes */
@@ -390,7 +406,7 @@ test_expected_tensors (void)
 
   /* fixed PyTorch order */
   s.num_classes = 400;
-  list = uf_arch_expected_tensors (&s);
+  list = mw_uniformer_tensors (&s);
   e = list->pdata[0];
   g_assert_cmpstr (e->name, ==, "patch_embed1.norm.weight");
   e = list->pdata[2];
@@ -414,12 +430,12 @@ test_expected_tensors (void)
       g_assert_cmpint (e->shape[1], ==, 320);
     }
     if (strcmp (e->name, "patch_embed3.proj.weight") == 0) {
-      char *str = uf_arch_format_shape (e->n_dims, e->shape);
+      char *str = uf_format_shape (e->n_dims, e->shape);
       g_assert_cmpstr (str, ==, "[320,128,1,2,2]");
       g_free (str);
     }
     if (strcmp (e->name, "blocks2.3.mlp.fc1.weight") == 0) {
-      char *str = uf_arch_format_shape (e->n_dims, e->shape);
+      char *str = uf_format_shape (e->n_dims, e->shape);
       g_assert_cmpstr (str, ==, "[512,128,1,1,1]");
       g_free (str);
     }

@@ -5,7 +5,7 @@
  *
  * tiny:  depths 1,1,1,1, dims 32,64,128,256, head_dim 32, mlp_ratio 2, 5 classes
  *        (about 3.5 MB as F32), crop 64x64, 8 frames;
- * micro: depths 1,1,1,1, dims 2,2,2,2, head_dim 2, mlp_ratio 1, 2 classes
+ * micro: depths 1,1,1,1, dims 4,4,4,4, head_dim 4, mlp_ratio 1, 2 classes
  *        (about 14 kB; the fuzzer's seeds).
  */
 #include <stdio.h>

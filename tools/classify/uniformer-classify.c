@@ -97,7 +97,8 @@ bench (UfModel *model, UfSession *session, const float *clip, UfResult *r, doubl
 {
   const UfModelInfo *info = uf_model_get_info (model);
   double *wall = g_new (double, opt_bench);
-  double (*stages)[UF_N_STAGE_TIMES] = g_malloc0_n (opt_bench, sizeof (*stages));
+  double (*stages)[UF_MAX_STAGES] = g_malloc0_n (opt_bench, sizeof (*stages));
+  guint n_stages = uf_session_get_n_stages (session);
   gboolean ok = TRUE;
   for (int i = 0; i < opt_bench && ok; i++) {
     gint64 t0 = g_get_monotonic_time ();
@@ -110,11 +111,15 @@ bench (UfModel *model, UfSession *session, const float *clip, UfResult *r, doubl
     double gflop = 2.0 * uf_model_get_macs (model) / 1e9;
     printf ("model: %s, %u x %u x %u, %.2f GFLOP per clip\n", info->name, info->frames,
         info->crop_height, info->crop_width, gflop);
-    for (guint s = 0; s < UF_N_STAGE_TIMES; s++) {
+    char *what = uf_model_describe (model);
+    printf ("architecture: %s\n", what);
+    g_free (what);
+    for (guint s = 0; s < n_stages; s++) {
       double *v = g_new (double, opt_bench);
       for (int i = 0; i < opt_bench; i++)
         v[i] = stages[i][s];
-      printf ("stage %-7s %9.1f ms (GPU, median)\n", uf_stage_name (s), median (v, opt_bench));
+      printf ("stage %-7s %9.1f ms (GPU, median)\n", uf_session_get_stage_name (session, s),
+          median (v, opt_bench));
       g_free (v);
     }
     double ms = median (wall, opt_bench);
