@@ -158,3 +158,37 @@ uf_op_bench_error (const float *gpu, const float *ref, gsize off, gsize n, doubl
   }
   return max_diff / max_ref;
 }
+
+static gboolean
+in_region (gsize i, UfOpRegion r)
+{
+  if (i < r.off || r.rows == 0)
+    return FALSE;
+  gsize rel = i - r.off, row = rel / r.ld;
+  return row < r.rows && rel % r.ld < r.cols;
+}
+
+double
+uf_op_bench_region_error (const float *gpu, const float *ref, UfOpRegion r, double floor)
+{
+  double max_ref = floor, max_diff = 0.0;
+  for (gsize row = 0; row < r.rows; row++)
+    for (gsize col = 0; col < r.cols; col++) {
+      gsize i = r.off + row * r.ld + col;
+      max_ref = MAX (max_ref, fabs (ref[i]));
+      double d = fabs ((double) gpu[i] - ref[i]);
+      if (!(d <= max_diff))     /* NaN counts as an error */
+        max_diff = isnan (d) ? INFINITY : d;
+    }
+  return max_diff / max_ref;
+}
+
+gsize
+uf_op_bench_count_outside (const float *gpu, const float *ref, gsize n, UfOpRegion r)
+{
+  gsize changed = 0;
+  for (gsize i = 0; i < n; i++)
+    if (!in_region (i, r) && memcmp (&gpu[i], &ref[i], sizeof (float)) != 0)
+      changed++;
+  return changed;
+}

@@ -39,4 +39,18 @@ void uf_op_bench_run (UfOpBench *b, UfOpRecordFunc record, UfOpReferenceFunc ref
 /* Max |gpu - ref| / max(|ref|, floor) over [off, off+n) of the arena or ring. */
 double uf_op_bench_error (const float *gpu, const float *ref, gsize off, gsize n, double floor);
 
+/* Where an op writes its output in the arena or ring: @rows runs of @cols
+ * elements, @ld elements apart, from @off. */
+typedef struct {
+  gsize off, rows, cols, ld;
+} UfOpRegion;
+#define UF_OP_SPAN(o, n) ((UfOpRegion) { (o), 1, (n), (n) })
+
+/* Max |gpu - ref| / max(max|ref|, floor) over the elements of @r only. */
+double uf_op_bench_region_error (const float *gpu, const float *ref, UfOpRegion r,
+    double floor);
+/* The elements of [0, n) outside @r where @gpu and @ref differ bit for bit:
+ * there the op must leave its inputs exactly as they were. */
+gsize uf_op_bench_count_outside (const float *gpu, const float *ref, gsize n, UfOpRegion r);
+
 #endif

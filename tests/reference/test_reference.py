@@ -92,9 +92,11 @@ class Reference(unittest.TestCase):
             self.assertGreater((logits - m.head.bias).std().item(), 5 * m.head.bias.std().item())
             v = logits.topk(6).values
             gap = (v[:-1] - v[1:]).min().item() / top
-            self.assertGreater(gap, 2e-3, (name, gap))
+            # the 1% make_case.CASES promises: more than twice test_network's
+            # largest bound, so the top-5 check cannot flip within it
+            self.assertGreater(gap, 1e-2, (name, gap))
             # A [heads][3][hd] qkv misread (a plausible converter/engine bug) must
-            # exceed the 1e-3 bound by far.
+            # exceed test_network's bounds by far.
             with torch.no_grad():
                 for blk in list(m.blocks3) + list(m.blocks4):
                     a = blk.attn
