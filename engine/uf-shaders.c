@@ -16,6 +16,7 @@
 #include "attention_arith16.spv.h"
 #include "patchify.spv.h"
 #include "meanpool.spv.h"
+#include "rowadd.spv.h"
 #include "preprocess.spv.h"
 
 #define ENTRY(name) { #name, name##_spv, sizeof (name##_spv) }
@@ -35,6 +36,7 @@ static const UfShaderCode shader_table[UF_N_SHADERS] = {
   [UF_SHADER_ATTENTION_ARITH16] = ENTRY (attention_arith16),
   [UF_SHADER_PATCHIFY] = ENTRY (patchify),
   [UF_SHADER_MEANPOOL] = ENTRY (meanpool),
+  [UF_SHADER_ROWADD] = ENTRY (rowadd),
   [UF_SHADER_PREPROCESS] = ENTRY (preprocess),
 };
 

@@ -19,6 +19,7 @@ typedef enum {
   UF_SHADER_ATTENTION_ARITH16,        /* shaders/attention.comp with fp16 arithmetic */
   UF_SHADER_PATCHIFY,         /* shaders/patchify.comp */
   UF_SHADER_MEANPOOL,         /* shaders/meanpool.comp */
+  UF_SHADER_ROWADD,           /* shaders/rowadd.comp */
   UF_SHADER_PREPROCESS,       /* shaders/preprocess.comp */
   UF_N_SHADERS
 } UfShaderId;

@@ -19,7 +19,8 @@ layout(push_constant) uniform Push {
   uint b_off, ldb;
   uint bias_off;
   uint c_off, ldc;
-  uint flags;               // 1: add bias, 2: GELU, 4: accumulate into C (residual)
+  uint flags;               // 1: add bias, 2: GELU, 4: accumulate into C (residual),
+                            // 8: tanh GELU
 } p;
 
 // Eight consecutive weights starting at element e (a multiple of 8).
@@ -74,6 +75,8 @@ void store_c_biased(uint row, uint col, float v, float residual)
 {
   if ((p.flags & 2u) != 0u)
     v = uf_gelu(v);
+  else if ((p.flags & 8u) != 0u)
+    v = uf_gelu_tanh(v);
   if ((p.flags & 4u) != 0u)
     v += residual;
   act[p.c_off + row * p.ldc + col] = v;

@@ -7,6 +7,9 @@
 //   mode 1, patch_embed2..4: k(1,2,2) s(1,2,2) over channels-last [T][H][W][Cin];
 //     K order (kh, kw, c), so each run of Cin is contiguous (the host permutes
 //     the weights to match).
+//   mode 2, the video ViTs: kernel = stride (tubelet, patch, patch), no
+//     padding, from ring slots; K order (c, kt, kh, kw); tokens (t, h, w), or
+//     (h, w, t) with time_minor (TimeSformer's order).
 // With TEXELS each invocation gathers four consecutive k, which lie next to
 // each other in the source too (kw in mode 0, c in mode 1), as one vec4
 // texel fetch (on lavapipe a storage-buffer load under a branch is a loop
@@ -28,22 +31,34 @@ layout(push_constant) uniform Push {
   uint mode;
   uint T, H, W, Cin;        // input size
   uint To, Ho, Wo;          // output size
-  uint in_off, out_off;     // in_off: ring slot stride in mode 0
+  uint in_off, out_off;     // in_off: ring slot stride in modes 0 and 2
   uint slots_off;
+  uint tubelet, patch_size, time_minor;   // mode 2
 } p;
 
 void main()
 {
   uint k = gl_GlobalInvocationID.x * V;
   uint token = gl_GlobalInvocationID.y + gl_GlobalInvocationID.z * 65535u;
-  uint K = p.mode == 0u ? p.Cin * 48u : p.Cin * 4u;
+  uint K = p.mode == 2u ? p.Cin * p.tubelet * p.patch_size * p.patch_size
+      : p.mode == 0u ? p.Cin * 48u : p.Cin * 4u;
   if (k >= K || token >= p.To * p.Ho * p.Wo)
     return;
   uint wo = token % p.Wo;
   uint ho = (token / p.Wo) % p.Ho;
   uint to = token / (p.Wo * p.Ho);
   vec4 v = vec4(0.0);
-  if (p.mode == 0u) {
+  if (p.mode == 2u) {
+    uint pp = p.patch_size * p.patch_size;
+    uint c = k / (p.tubelet * pp), kt = (k / pp) % p.tubelet;
+    uint kh = (k / p.patch_size) % p.patch_size, kw = k % p.patch_size;
+    uint slot = slots[p.slots_off + to * p.tubelet + kt];
+    uint e = slot * p.in_off + (c * p.H + ho * p.patch_size + kh) * p.W
+        + wo * p.patch_size + kw;
+    v = TEXELS ? texelFetch(ring_texels, int(e >> 2)) : vec4(ring[e]);
+    if (p.time_minor != 0u)
+      token = (ho * p.Wo + wo) * p.To + to;
+  } else if (p.mode == 0u) {
     uint c = k / 48u, kt = (k / 16u) % 3u, kh = (k / 4u) % 4u, kw = k % 4u;
     int ti = int(2u * to + kt) - 1;
     if (ti >= 0 && ti < int(p.T)) {

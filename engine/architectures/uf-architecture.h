@@ -25,6 +25,9 @@ G_BEGIN_DECLS
  * needs an error path of its own. */
 typedef struct _UfWeightLoader UfWeightLoader;
 
+/* A shape for uf_weights_read: UF_SHAPE (C, 3, 1, 16, 16). */
+#define UF_SHAPE(...) ((const gint64[]) { __VA_ARGS__ })
+
 /* The tensor named by @format with exactly @shape, as floats (g_free);
  * *is_f16 (may be NULL) says whether the file stores it as F16. */
 float *uf_weights_read (UfWeightLoader *ld, gboolean *is_f16, guint n_dims,

@@ -9,6 +9,7 @@
 #include "uf-architecture.h"
 #include "../uf-metadata.h"
 #include "../ops/uf-ops.h"
+#include "uf-blocks.h"
 
 #define MAX_DEPTH 64                  /* blocks per stage */
 #define MAX_DIM 4096                  /* channels per stage */
@@ -124,16 +125,13 @@ failed:
 
 /* ---- weights ------------------------------------------------------------- */
 
-#define S1(a)             (const gint64[]) { (a) }
-#define S5(a, b, c, d, e) (const gint64[]) { (a), (b), (c), (d), (e) }
-
 /* Depthwise kernel [C][1][k][k][k] -> [k^3][C] so lanes (channels) read
  * consecutive weights. */
 static guint32
 add_depthwise (UfWeightLoader *ld, guint32 C, guint32 k, const char *prefix, guint32 *bias)
 {
   guint32 taps = k * k * k;
-  float *w = uf_weights_read (ld, NULL, 5, S5 (C, 1, k, k, k), "%s.weight", prefix);
+  float *w = uf_weights_read (ld, NULL, 5, UF_SHAPE (C, 1, k, k, k), "%s.weight", prefix);
   float *t = g_new (float, (gsize) taps * C);
   for (guint32 c = 0; c < C; c++)
     for (guint32 i = 0; i < taps; i++)
@@ -153,12 +151,12 @@ add_linear_bn (UfWeightLoader *ld, guint32 N, guint32 K, guint n_dims, const cha
     const char *bn)
 {
   gboolean f16;
-  float *w = uf_weights_read (ld, &f16, n_dims, S5 (N, K, 1, 1, 1), "%s.weight", prefix);
-  float *b = uf_weights_read (ld, NULL, 1, S1 (N), "%s.bias", prefix);
-  float *g = uf_weights_read (ld, NULL, 1, S1 (K), "%s.weight", bn);
-  float *beta = uf_weights_read (ld, NULL, 1, S1 (K), "%s.bias", bn);
-  float *mean = uf_weights_read (ld, NULL, 1, S1 (K), "%s.running_mean", bn);
-  float *var = uf_weights_read (ld, NULL, 1, S1 (K), "%s.running_var", bn);
+  float *w = uf_weights_read (ld, &f16, n_dims, UF_SHAPE (N, K, 1, 1, 1), "%s.weight", prefix);
+  float *b = uf_weights_read (ld, NULL, 1, UF_SHAPE (N), "%s.bias", prefix);
+  float *g = uf_weights_read (ld, NULL, 1, UF_SHAPE (K), "%s.weight", bn);
+  float *beta = uf_weights_read (ld, NULL, 1, UF_SHAPE (K), "%s.bias", bn);
+  float *mean = uf_weights_read (ld, NULL, 1, UF_SHAPE (K), "%s.running_mean", bn);
+  float *var = uf_weights_read (ld, NULL, 1, UF_SHAPE (K), "%s.running_var", bn);
   for (guint32 n = 0; n < N; n++) {
     double shift = 0.0;
     for (guint32 k = 0; k < K; k++) {
@@ -188,10 +186,10 @@ add_patch_embed (UfWeightLoader *ld, const Params *p, guint s)
   guint32 K = s == 0 ? cin * 48 : cin * 4;
   gboolean f16;
   float *w = s == 0
-      ? uf_weights_read (ld, &f16, 5, S5 (cout, 3, 3, 4, 4), "patch_embed1.proj.weight")
-      : uf_weights_read (ld, &f16, 5, S5 (cout, cin, 1, 2, 2), "patch_embed%u.proj.weight",
+      ? uf_weights_read (ld, &f16, 5, UF_SHAPE (cout, 3, 3, 4, 4), "patch_embed1.proj.weight")
+      : uf_weights_read (ld, &f16, 5, UF_SHAPE (cout, cin, 1, 2, 2), "patch_embed%u.proj.weight",
       s + 1);
-  float *b = uf_weights_read (ld, NULL, 1, S1 (cout), "patch_embed%u.proj.bias", s + 1);
+  float *b = uf_weights_read (ld, NULL, 1, UF_SHAPE (cout), "patch_embed%u.proj.bias", s + 1);
   if (s > 0) {
     float *q = g_new (float, (gsize) cout * K);
     for (guint32 o = 0; o < cout; o++)
@@ -243,12 +241,6 @@ add_block (UfWeightLoader *ld, const Params *p, guint s, guint i)
   return bw;
 }
 
-static guint32
-align8 (gsize n)
-{
-  return (n + 7) / 8 * 8;
-}
-
 static void
 plan (Net *net)
 {
@@ -268,13 +260,13 @@ plan (Net *net)
     hidden = MAX (hidden, (gsize) net->n[s] * MAX (MAX (C * p->mlp_ratio, 3 * C), patch_k));
   }
   guint32 off = 0;
-  net->x = off; off += align8 (stream);
-  net->y = off; off += align8 (stream);
-  net->t1 = off; off += align8 (stream);
-  net->t2 = off; off += align8 (stream);
-  net->hid = off; off += align8 (hidden);
-  net->pooled = off; off += align8 (p->dims[3]);
-  net->layout.logits = off; off += align8 (p->num_classes);
+  net->x = off; off += uf_block_align8 (stream);
+  net->y = off; off += uf_block_align8 (stream);
+  net->t1 = off; off += uf_block_align8 (stream);
+  net->t2 = off; off += uf_block_align8 (stream);
+  net->hid = off; off += uf_block_align8 (hidden);
+  net->pooled = off; off += uf_block_align8 (p->dims[3]);
+  net->layout.logits = off; off += uf_block_align8 (p->num_classes);
   net->layout.arena_floats = off;
 }
 
@@ -316,22 +308,6 @@ free_net (gpointer data)
 
 /* ---- forward pass -------------------------------------------------------- */
 
-/* C[M][N] = A[M][K] W + b, optional GELU / accumulate */
-static void
-linear (UfRecorder *rec, const UfMatrixRef *m, guint32 rows, guint32 a_off, guint32 c_off,
-    guint32 flags)
-{
-  UfGemmArgs g = {
-    .M = rows, .N = m->N, .K = m->K,
-    .a_off = a_off, .lda = m->K,
-    .b_off = m->w, .ldb = m->ldb, .b_f16 = m->f16,
-    .bias_off = m->bias,
-    .c_off = c_off, .ldc = m->N,
-    .flags = flags | UF_GEMM_BIAS,
-  };
-  uf_op_gemm_record (rec, &g);
-}
-
 static void
 dwconv (UfRecorder *rec, const Net *net, guint s, guint32 C, guint32 ks, guint32 w_off,
     guint32 b_off, guint32 in, guint32 out, gboolean residual)
@@ -344,14 +320,6 @@ dwconv (UfRecorder *rec, const Net *net, guint s, guint32 C, guint32 ks, guint32
   uf_op_dwconv_record (rec, &d);
 }
 
-static void
-layernorm (UfRecorder *rec, guint32 rows, guint32 C, guint32 in, guint32 out, guint32 g,
-    guint32 b, float eps)
-{
-  UfLayernormArgs l = { rows, C, in, out, g, b, eps };
-  uf_op_layernorm_record (rec, &l);
-}
-
 /* x = x + DPE(x); x = x + conv2(DW5(conv1(BN1 x))); x = x + fc2(GELU(fc1(BN2 x))) */
 static void
 local_block (UfRecorder *rec, const Net *net, guint s, const BlockWeights *b, guint32 in,
@@ -359,11 +327,11 @@ local_block (UfRecorder *rec, const Net *net, guint s, const BlockWeights *b, gu
 {
   guint32 n = net->n[s], C = net->p.dims[s];
   dwconv (rec, net, s, C, 3, b->dpe_w, b->dpe_b, in, out, TRUE);
-  linear (rec, &b->conv1, n, out, net->t1, 0);
+  uf_block_linear (rec, &b->conv1, n, out, net->t1, 0);
   dwconv (rec, net, s, C, 5, b->dw_w, b->dw_b, net->t1, net->t2, FALSE);
-  linear (rec, &b->conv2, n, net->t2, out, UF_GEMM_ACCUMULATE);
-  linear (rec, &b->fc1, n, out, net->hid, UF_GEMM_GELU);
-  linear (rec, &b->fc2, n, net->hid, out, UF_GEMM_ACCUMULATE);
+  uf_block_linear (rec, &b->conv2, n, net->t2, out, UF_GEMM_ACCUMULATE);
+  uf_block_linear (rec, &b->fc1, n, out, net->hid, UF_GEMM_GELU);
+  uf_block_linear (rec, &b->fc2, n, net->hid, out, UF_GEMM_ACCUMULATE);
 }
 
 /* x = x + DPE(x); x = x + proj(attn(LN1 x)); x = x + fc2(GELU(fc1(LN2 x))) */
@@ -373,17 +341,17 @@ global_block (UfRecorder *rec, const Net *net, guint s, const BlockWeights *b, g
 {
   guint32 n = net->n[s], C = net->p.dims[s], head_dim = net->p.head_dim;
   dwconv (rec, net, s, C, 3, b->dpe_w, b->dpe_b, in, out, TRUE);
-  layernorm (rec, n, C, out, net->t1, b->ln1_g, b->ln1_b, BLOCK_LN_EPS);
-  linear (rec, &b->qkv, n, net->t1, net->hid, 0);
+  uf_block_layernorm (rec, n, C, out, net->t1, b->ln1_g, b->ln1_b, BLOCK_LN_EPS);
+  uf_block_linear (rec, &b->qkv, n, net->t1, net->hid, 0);
   UfAttentionArgs a = {
     .N = n, .C = C, .qkv_off = net->hid, .out_off = net->t2,
     .scale = 1.0f / sqrtf ((float) head_dim), .head_dim = head_dim,
   };
   uf_op_attention_record (rec, &a);
-  linear (rec, &b->proj, n, net->t2, out, UF_GEMM_ACCUMULATE);
-  layernorm (rec, n, C, out, net->t1, b->ln2_g, b->ln2_b, BLOCK_LN_EPS);
-  linear (rec, &b->fc1, n, net->t1, net->hid, UF_GEMM_GELU);
-  linear (rec, &b->fc2, n, net->hid, out, UF_GEMM_ACCUMULATE);
+  uf_block_linear (rec, &b->proj, n, net->t2, out, UF_GEMM_ACCUMULATE);
+  uf_block_layernorm (rec, n, C, out, net->t1, b->ln2_g, b->ln2_b, BLOCK_LN_EPS);
+  uf_block_linear (rec, &b->fc1, n, net->t1, net->hid, UF_GEMM_GELU);
+  uf_block_linear (rec, &b->fc2, n, net->hid, out, UF_GEMM_ACCUMULATE);
 }
 
 /* patch_embed s: conv as im2col + GEMM into t1, then LayerNorm into @out */
@@ -405,8 +373,8 @@ patch_embed (UfRecorder *rec, const Net *net, guint s, guint32 in, guint32 out,
   };
   uf_op_patchify_record (rec, &a);
   const PatchWeights *pw = &net->patch[s];
-  linear (rec, &pw->proj, net->n[s], net->hid, net->t1, 0);
-  layernorm (rec, net->n[s], p->dims[s], net->t1, out, pw->ln_g, pw->ln_b,
+  uf_block_linear (rec, &pw->proj, net->n[s], net->hid, net->t1, 0);
+  uf_block_layernorm (rec, net->n[s], p->dims[s], net->t1, out, pw->ln_g, pw->ln_b,
       PATCH_EMBED_LN_EPS);
 }
 
@@ -434,7 +402,7 @@ record (UfRecorder *rec, gconstpointer data, guint32 slot_stride, guint32 slots_
   }
   UfMeanpoolArgs m = { net->n[3], p->dims[3], cur, net->pooled };
   uf_op_meanpool_record (rec, &m);
-  linear (rec, &net->head, 1, net->pooled, net->layout.logits, 0);
+  uf_block_linear (rec, &net->head, 1, net->pooled, net->layout.logits, 0);
   uf_rec_timestamp (rec, 6);
 }
 

@@ -67,6 +67,12 @@ gelu_ref (double x)
   return 0.5 * x * (1.0 + erf (x / sqrt (2.0)));
 }
 
+static double
+gelu_tanh_ref (double x)
+{
+  return 0.5 * x * (1.0 + tanh (sqrt (2.0 / G_PI) * (x + 0.044715 * x * x * x)));
+}
+
 void
 uf_op_gemm_reference (const UfGemmArgs *a, const UfHostBuffers *h)
 {
@@ -80,6 +86,8 @@ uf_op_gemm_reference (const UfGemmArgs *a, const UfHostBuffers *h)
         acc += h->weights[a->bias_off + j];
       if (a->flags & UF_GEMM_GELU)
         acc = gelu_ref (acc);
+      else if (a->flags & UF_GEMM_GELU_TANH)
+        acc = gelu_tanh_ref (acc);
       float *c = &h->arena[a->c_off + i * a->ldc + j];
       *c = (a->flags & UF_GEMM_ACCUMULATE) ? *c + (float) acc : (float) acc;
     }

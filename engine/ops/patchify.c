@@ -6,6 +6,8 @@
 guint32
 uf_op_patchify_k (const UfPatchifyArgs *a)
 {
+  if (a->mode == 2)
+    return a->Cin * a->tubelet * a->patch * a->patch;
   return a->mode == 0 ? a->Cin * 48 : a->Cin * 4;
 }
 
@@ -13,12 +15,13 @@ void
 uf_op_patchify_record (UfRecorder *rec, const UfPatchifyArgs *a)
 {
   /* four k per invocation when they are four aligned neighbours in the
-   * source: kw in mode 0 (W and the slot stride multiples of 4), c in
-   * mode 1 (Cin and in_off multiples of 4) */
-  gboolean texels = uf_on_texels ((a->mode == 0 ? a->W : a->Cin) | a->in_off);
+   * source: kw in modes 0 and 2 (W, the patch and the slot stride
+   * multiples of 4), c in mode 1 (Cin and in_off multiples of 4) */
+  guint32 across = a->mode == 1 ? a->Cin : a->W | (a->mode == 2 ? a->patch : 0);
+  gboolean texels = uf_on_texels (across | a->in_off);
   guint32 spec[2] = { rec->tuning->rows_lx, texels };
-  guint32 push[12] = { a->mode, a->T, a->H, a->W, a->Cin, a->To, a->Ho, a->Wo, a->in_off,
-    a->out_off, a->slots_off };
+  guint32 push[16] = { a->mode, a->T, a->H, a->W, a->Cin, a->To, a->Ho, a->Wo, a->in_off,
+    a->out_off, a->slots_off, a->tubelet, a->patch, a->time_minor };
   guint32 tokens = a->To * a->Ho * a->Wo;
   uf_rec_dispatch (rec, UF_SHADER_PATCHIFY, spec, 2, push, sizeof (push),
       uf_div_up (uf_op_patchify_k (a), spec[0] * (texels ? 4 : 1)),
@@ -35,7 +38,16 @@ uf_op_patchify_reference (const UfPatchifyArgs *a, const UfHostBuffers *h)
         for (guint32 k = 0; k < K; k++) {
           guint32 token = (to * a->Ho + ho) * a->Wo + wo;
           float v = 0.0f;
-          if (a->mode == 0) {
+          if (a->mode == 2) {
+            guint32 pp = a->patch * a->patch;
+            guint32 c = k / (a->tubelet * pp), kt = (k / pp) % a->tubelet;
+            guint32 kh = (k / a->patch) % a->patch, kw = k % a->patch;
+            guint32 slot = h->control[a->slots_off + to * a->tubelet + kt];
+            v = h->ring[slot * a->in_off + (c * a->H + ho * a->patch + kh) * a->W
+                + wo * a->patch + kw];
+            if (a->time_minor)
+              token = (ho * a->Wo + wo) * a->To + to;
+          } else if (a->mode == 0) {
             guint32 c = k / 48, kt = (k / 16) % 3, kh = (k / 4) % 4, kw = k % 4;
             int ti = 2 * to + kt - 1;
             if (ti >= 0 && ti < (int) a->T) {

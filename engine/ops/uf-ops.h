@@ -31,8 +31,8 @@ typedef struct {
   const guint8 *staging;
 } UfHostBuffers;
 
-/* gemm.c: C[M][N] = A[M][K] B[K][N] (+bias) (GELU) (+C) */
-enum { UF_GEMM_BIAS = 1, UF_GEMM_GELU = 2, UF_GEMM_ACCUMULATE = 4 };
+/* gemm.c: C[M][N] = A[M][K] B[K][N] (+bias) (GELU, exact or tanh form) (+C) */
+enum { UF_GEMM_BIAS = 1, UF_GEMM_GELU = 2, UF_GEMM_ACCUMULATE = 4, UF_GEMM_GELU_TANH = 8 };
 typedef struct {
   guint32 M, N, K;
   guint32 a_off, lda;         /* arena */
@@ -79,13 +79,19 @@ void uf_op_attention_record (UfRecorder *rec, const UfAttentionArgs *a);
 gboolean uf_op_attention_check_shape (guint32 C, guint32 head_dim, GError **error);
 void uf_op_attention_reference (const UfAttentionArgs *a, const UfHostBuffers *h);
 
-/* patchify.c: im2col for the stem (mode 0, from ring slots) and patch_embed2..4 (mode 1) */
+/* patchify.c: im2col for UniFormer's stem (mode 0, from ring slots), its
+ * patch_embed2..4 (mode 1), and the video ViTs' patch embedding (mode 2:
+ * kernel = stride (tubelet, patch, patch), no padding, from ring slots,
+ * K order (c, kt, kh, kw); tokens in (t, h, w) order, or (h, w, t) when
+ * time_minor is set, as TimeSformer orders them) */
 typedef struct {
   guint32 mode;
   guint32 T, H, W, Cin;
   guint32 To, Ho, Wo;
-  guint32 in_off, out_off;    /* mode 0: in_off is the ring slot stride */
+  guint32 in_off, out_off;    /* modes 0 and 2: in_off is the ring slot stride */
   guint32 slots_off;          /* control buffer: the window's slot indices */
+  guint32 tubelet, patch;     /* mode 2 */
+  gboolean time_minor;        /* mode 2 */
 } UfPatchifyArgs;
 guint32 uf_op_patchify_k (const UfPatchifyArgs *a);
 void uf_op_patchify_record (UfRecorder *rec, const UfPatchifyArgs *a);
@@ -98,6 +104,16 @@ typedef struct {
 } UfMeanpoolArgs;
 void uf_op_meanpool_record (UfRecorder *rec, const UfMeanpoolArgs *a);
 void uf_op_meanpool_reference (const UfMeanpoolArgs *a, const UfHostBuffers *h);
+
+/* rowadd.c: x[r][c] += table[r][c] in place (the first @replace rows are set
+ * to the table's instead); table in weights binding 1 */
+typedef struct {
+  guint32 rows, C;
+  guint32 off, table_off;
+  guint32 replace;
+} UfRowaddArgs;
+void uf_op_rowadd_record (UfRecorder *rec, const UfRowaddArgs *a);
+void uf_op_rowadd_reference (const UfRowaddArgs *a, const UfHostBuffers *h);
 
 /* preprocess.c: a frame in the staging buffer -> a normalised ring slot */
 typedef struct {

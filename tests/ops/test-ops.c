@@ -129,6 +129,8 @@ static const GemmCase gemm_cases[] = {
   { 19, 256, 36, UF_GEMM_BIAS | UF_GEMM_GELU, FALSE },  /* wide tiles fill the lanes */
   { 23, 250, 20, UF_GEMM_BIAS | UF_GEMM_ACCUMULATE, TRUE },
   { 9, 1020, 12, UF_GEMM_BIAS, FALSE },
+  { 45, 52, 36, UF_GEMM_BIAS | UF_GEMM_GELU_TANH, FALSE },     /* ViViT's gelu_fast */
+  { 29, 130, 70, UF_GEMM_BIAS | UF_GEMM_GELU_TANH | UF_GEMM_ACCUMULATE, TRUE },
 };
 
 static void
@@ -312,34 +314,41 @@ test_attention_arith16 (gconstpointer data)
 }
 
 /* ---- patchify ---- */
-typedef struct { guint32 mode, T, H, W, Cin; } PatchifyCase;
-/* W (mode 0) or Cin (mode 1) a multiple of 4: four k per invocation */
+typedef struct { guint32 mode, T, H, W, Cin, tubelet, patch; gboolean time_minor; } PatchifyCase;
+/* W (modes 0 and 2, with the patch in mode 2) or Cin (mode 1) a multiple of
+ * 4: four k per invocation */
 static const PatchifyCase patchify_cases[] = {
   { 0, 4, 8, 12, 3 },
   { 0, 6, 32, 32, 3 },
   { 0, 4, 8, 10, 3 },
   { 1, 3, 6, 10, 5 },
   { 1, 2, 4, 4, 64 },
+  { 2, 4, 32, 48, 3, 2, 16, FALSE },            /* ViViT and VideoMAE tubelets */
+  { 2, 3, 16, 20, 3, 1, 4, TRUE },              /* TimeSformer's (h, w, t) order */
+  { 2, 4, 10, 15, 3, 2, 5, FALSE },             /* odd patch: one k per invocation */
+  { 2, 6, 15, 10, 3, 3, 5, TRUE },
 };
 
 static void
 test_patchify (gconstpointer data)
 {
   const PatchifyCase *c = data;
+  guint32 stride = c->mode == 0 ? 4 : c->mode == 1 ? 2 : c->patch;
   UfPatchifyArgs a = {
     .mode = c->mode, .T = c->T, .H = c->H, .W = c->W, .Cin = c->Cin,
-    .To = c->mode == 0 ? c->T / 2 : c->T,
-    .Ho = c->H / (c->mode == 0 ? 4 : 2), .Wo = c->W / (c->mode == 0 ? 4 : 2),
-    .slots_off = 1,
+    .To = c->mode == 0 ? c->T / 2 : c->mode == 1 ? c->T : c->T / c->tubelet,
+    .Ho = c->H / stride, .Wo = c->W / stride,
+    .slots_off = 1, .tubelet = c->tubelet, .patch = c->patch, .time_minor = c->time_minor,
   };
+  gboolean from_ring = c->mode != 1;
   gsize n_in = (gsize) c->T * c->H * c->W * c->Cin;
   guint32 slots = c->T + 2;
-  a.in_off = c->mode == 0 ? 3 * c->H * c->W : c->Cin % 4 == 0 ? 4 : 2;
-  a.out_off = c->mode == 0 ? 1 : 2 + n_in;
+  a.in_off = from_ring ? 3 * c->H * c->W : c->Cin % 4 == 0 ? 4 : 2;
+  a.out_off = from_ring ? 1 : 2 + n_in;
   gsize n_out = (gsize) a.To * a.Ho * a.Wo * uf_op_patchify_k (&a);
   UfOpBench b;
   uf_op_bench_init (&b, device, c->T * 3 + c->mode, a.out_off + n_out + 3, 0, 0,
-      c->mode == 0 ? (gsize) slots * a.in_off : 0, c->T + 1, 0, 1.0f);
+      from_ring ? (gsize) slots * a.in_off : 0, c->T + 1, 0, 1.0f);
   for (guint32 t = 0; t < c->T; t++)         /* a shuffled window */
     b.control[1 + t] = (t * 5 + 3) % slots;
   uf_op_bench_run (&b, RECORD (uf_op_patchify_record), REFERENCE (uf_op_patchify_reference),
@@ -359,6 +368,29 @@ test_meanpool (void)
       &a);
   check (b.gpu_arena, b.arena, b.n_arena, UF_OP_SPAN (a.out_off, a.C), MEANPOOL_BOUND,
       "meanpool");
+  uf_op_bench_clear (&b);
+}
+
+/* ---- rowadd ---- */
+/* TimeSformer-like 1 + N*T rows with the cls row replaced, VideoMAE-like
+ * rows without one; sizes that fill no workgroup exactly */
+typedef struct { guint32 rows, C, replace; } RowaddCase;
+static const RowaddCase rowadd_cases[] = {
+  { 197, 40, 1 },
+  { 785, 24, 1 },
+  { 98, 36, 0 },
+};
+
+static void
+test_rowadd (gconstpointer data)
+{
+  const RowaddCase *c = data;
+  gsize n = (gsize) c->rows * c->C;
+  UfRowaddArgs a = { c->rows, c->C, 3, 5, c->replace };
+  UfOpBench b;
+  uf_op_bench_init (&b, device, 7, a.off + n + 2, a.table_off + n + 1, 0, 0, 0, 0, 1.0f);
+  uf_op_bench_run (&b, RECORD (uf_op_rowadd_record), REFERENCE (uf_op_rowadd_reference), &a);
+  check (b.gpu_arena, b.arena, b.n_arena, UF_OP_SPAN (a.off, n), 0.0, "rowadd");
   uf_op_bench_clear (&b);
 }
 
@@ -457,6 +489,7 @@ main (int argc, char **argv)
   ADD_ROWS ("attention", attention_cases, test_attention);
   ADD_ROWS ("attention-arith16", attention_cases, test_attention_arith16);
   ADD_ROWS ("patchify", patchify_cases, test_patchify);
+  ADD_ROWS ("rowadd", rowadd_cases, test_rowadd);
   ADD_ROWS ("preprocess", preprocess_cases, test_preprocess);
   g_test_add_func ("/ops/meanpool", test_meanpool);
   return uf_test_release_device (device, g_test_run ());
