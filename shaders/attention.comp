@@ -1,8 +1,12 @@
 #version 450
-// attention.comp: multi-head self-attention over all N tokens, flash style:
-// keys are visited in blocks of KB with an online softmax, so the N x N
-// score matrix never exists. qkv is [N][3C] (q | k | v, head-major inside
-// each), the output [N][C] in the same head-major order.
+// attention.comp: multi-head self-attention over groups of N tokens, flash
+// style: keys are visited in blocks of KB with an online softmax, so the
+// N x N score matrix never exists. qkv rows are [3C] (q | k | v, head-major
+// inside each), output rows [C] in the same head-major order. Workgroup z
+// is the group; token i of group g is row base + g * group_stride +
+// (i - shared) * token_stride, or, with shared set, row 0 for i = 0 (a cls
+// row every group sees), whose output goes to row g of cls_out_off (one
+// group of all tokens: base 0, token_stride 1).
 //
 // Each invocation handles QL queries of one head; lanes run along queries,
 // so every lane reads the same key and value, and each such load feeds QL
@@ -45,7 +49,16 @@ layout(push_constant) uniform Push {
   uint N, C;
   uint qkv_off, out_off;
   float scale;
+  uint base, group_stride, token_stride, shared_first;
+  uint cls_out_off;
 } p;
+
+uint row_of(uint i)
+{
+  if (p.shared_first != 0u && i == 0u)
+    return 0u;
+  return p.base + gl_WorkGroupID.z * p.group_stride + (i - p.shared_first) * p.token_stride;
+}
 
 void main()
 {
@@ -57,7 +70,7 @@ void main()
   float m[QL], l[QL];
   [[unroll]] for (uint r = 0u; r < QL; r++) {
     uint qi = min(first + r * gl_WorkGroupSize.x, p.N - 1u);
-    uint qbase = p.qkv_off + qi * stride + head * HD;
+    uint qbase = p.qkv_off + row_of(qi) * stride + head * HD;
     [[unroll]] for (uint d = 0u; d < HD / 4u; d++) {
       q[r][d] = qkv_t(act4[(qbase >> 2) + d] * p.scale);
       acc[r][d] = vec4(0.0);
@@ -71,7 +84,7 @@ void main()
     // Keys past N repeat the last key and are masked below.
     uint kb[KB], vb[KB];
     [[unroll]] for (uint jj = 0u; jj < KB; jj++) {
-      uint j = min(j0 + jj, p.N - 1u);
+      uint j = row_of(min(j0 + jj, p.N - 1u));
       kb[jj] = (kbase0 + j * stride) >> 2;
       vb[jj] = (vbase0 + j * stride) >> 2;
     }
@@ -141,7 +154,8 @@ void main()
     if (i >= p.N)
       break;
     float inv = 1.0 / l[r];
-    uint obase = p.out_off + i * p.C + head * HD;
+    uint obase = (p.shared_first != 0u && i == 0u ? p.cls_out_off + gl_WorkGroupID.z * p.C
+        : p.out_off + row_of(i) * p.C) + head * HD;
     [[unroll]] for (uint d = 0u; d < HD / 4u; d++) {
       act[obase + 4u * d] = acc[r][d].x * inv;
       act[obase + 4u * d + 1u] = acc[r][d].y * inv;

@@ -26,7 +26,7 @@ sinusoid_table (float *t, guint32 n_pos, guint32 C)
 static gpointer
 load (UfWeightLoader *ld, gpointer params, const UfModelInfo *info)
 {
-  VitNet *net = vit_load (ld, params, FALSE, "VideoMAE");
+  VitNet *net = vit_load (ld, params, FALSE, FALSE, "VideoMAE");
   guint32 C = net->p.hidden;
   float *t = g_new (float, (gsize) net->tokens * C);
   sinusoid_table (t, net->tokens, C);
@@ -35,13 +35,4 @@ load (UfWeightLoader *ld, gpointer params, const UfModelInfo *info)
   return net;
 }
 
-const UfArchitecture uf_architecture_videomae = {
-  .name = "videomae",
-  .stage_names = vit_stage_names,
-  .parse = parse,
-  .load = load,
-  .describe = vit_describe,
-  .free_net = vit_free,
-  .record = vit_record,
-  .macs = vit_macs,
-};
+VIT_ARCHITECTURE (uf_architecture_videomae, "videomae");

@@ -15,7 +15,7 @@ parse (JsonObject *md, const UfModelInfo *info, GError **error)
 static gpointer
 load (UfWeightLoader *ld, gpointer params, const UfModelInfo *info)
 {
-  VitNet *net = vit_load (ld, params, TRUE, "ViViT");
+  VitNet *net = vit_load (ld, params, TRUE, FALSE, "ViViT");
   guint32 C = net->p.hidden;
   float *cls = uf_weights_read (ld, NULL, 3, UF_SHAPE (1, 1, C), "cls_token");
   float *pos = uf_weights_read (ld, NULL, 3, UF_SHAPE (1, net->tokens, C), "pos_embed");
@@ -27,13 +27,4 @@ load (UfWeightLoader *ld, gpointer params, const UfModelInfo *info)
   return net;
 }
 
-const UfArchitecture uf_architecture_vivit = {
-  .name = "vivit",
-  .stage_names = vit_stage_names,
-  .parse = parse,
-  .load = load,
-  .describe = vit_describe,
-  .free_net = vit_free,
-  .record = vit_record,
-  .macs = vit_macs,
-};
+VIT_ARCHITECTURE (uf_architecture_vivit, "vivit");

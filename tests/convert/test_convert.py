@@ -3,7 +3,9 @@
 
 Run: /usr/bin/python3 tests/convert/test_convert.py  (UF_CONVERT= the tool,
 UF_SHARED_DIR= the shared data directory for the label-file rows).
-This file also runs the sibling test modules (hostile input, labels, safetensors).
+This file also runs the sibling test modules (hostile input, labels, safetensors,
+output paths, head_dim, the video ViT families and their bad input, the cfg
+reader).
 """
 
 import collections
@@ -21,7 +23,8 @@ import numpy as np  # noqa: E402
 from fixtures import (HEAD_DIM_ARGS, TempDirCase, label_file, need_torch,  # noqa: E402
                       torch_save, uniformer_state_dict)
 
-SIBLINGS = ("test_hostile", "test_labels", "test_safetensors", "test_output", "test_head_dim")
+SIBLINGS = ("test_hostile", "test_labels", "test_safetensors", "test_output", "test_head_dim",
+            "test_vit", "test_vit_errors", "test_yamlcfg")
 
 
 def load_tests(loader, tests, pattern):

@@ -267,9 +267,15 @@ test_layernorm (gconstpointer data)
 }
 
 /* ---- attention ---- */
-typedef struct { guint32 N, C, head_dim; } AttentionCase;
+typedef struct {
+  guint32 N, C, head_dim;
+  guint32 groups, base, group_stride, token_stride, shared;
+} AttentionCase;
 /* Long rows matter: lavapipe ends an invocation after 65535 loop
- * iterations, which once cut the key loop short from N = 512 at head_dim 64. */
+ * iterations, which once cut the key loop short from N = 512 at head_dim 64.
+ * Grouped rows as TimeSformer reads its [1 + N*T][C] tokens: temporal groups
+ * of T consecutive rows after the cls row, spatial groups of 1 + N rows T
+ * apart with the cls row shared; counts that fill no tile. */
 static const AttentionCase attention_cases[] = {
   { 37, 64, 32 },
   { 50, 128, 64 },
@@ -278,25 +284,38 @@ static const AttentionCase attention_cases[] = {
   { 203, 320, 64 },
   { 600, 64, 32 },
   { 1568, 64, 64 },
+  { 8, 64, 32, 6, 1, 8, 1, 0 },                 /* temporal: 6 patches x 8 frames */
+  { 8, 64, 16, 98, 1, 8, 1, 0 },
+  { 7, 64, 32, 8, 1, 1, 8, 1 },                 /* spatial: 8 frames of 1 + 6 */
+  { 197, 64, 32, 6, 1, 1, 6, 1 },               /* 1 + 196 tokens, 6 groups */
+  { 785, 32, 16, 2, 1, 1, 2, 1 },
 };
 
 static void
 run_attention (const AttentionCase *c, guint arith_f16, double least, double bound,
     const char *what)
 {
+  /* rows the groups cover: one past the last token of the last group */
+  guint32 groups = MAX (c->groups, 1), tstride = c->token_stride ? c->token_stride : 1;
+  guint32 rows = c->base + (groups - 1) * c->group_stride + (c->N - c->shared - 1) * tstride + 1;
   UfAttentionArgs a = {
-    .N = c->N, .C = c->C, .qkv_off = 4, .out_off = 4 + 3 * c->N * c->C + 3,
+    .N = c->N, .C = c->C, .qkv_off = 4, .out_off = 4 + 3 * rows * c->C + 3,
     .scale = 1.0f / sqrtf (c->head_dim), .head_dim = c->head_dim,
+    .groups = c->groups, .base = c->base, .group_stride = c->group_stride,
+    .token_stride = c->token_stride, .shared = c->shared,
   };
+  /* the cls outputs right after the rows, so one span holds every output */
+  a.cls_out_off = a.out_off + rows * c->C;
+  gsize n_out = (gsize) (rows + (c->shared ? groups : 0)) * c->C;
   UfTuning tuning = *device_tuning ();
   tuning.arith_f16 = arith_f16;
   UfOpBench b;
-  uf_op_bench_init (&b, device, c->N, a.out_off + c->N * c->C + 2, 0, 0, 0, 0, 0, 2.0f);
+  uf_op_bench_init (&b, device, c->N + c->groups, a.out_off + n_out + 2, 0, 0, 0, 0, 0, 2.0f);
   b.tuning = &tuning;
   uf_op_bench_run (&b, RECORD (uf_op_attention_record), REFERENCE (uf_op_attention_reference),
       &a);
-  check_range (b.gpu_arena, b.arena, b.n_arena, UF_OP_SPAN (a.out_off, (gsize) c->N * c->C),
-      least, bound, what);
+  check_range (b.gpu_arena, b.arena, b.n_arena, UF_OP_SPAN (a.out_off, n_out), least, bound,
+      what);
   uf_op_bench_clear (&b);
 }
 

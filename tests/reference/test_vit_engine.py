@@ -1,9 +1,18 @@
 #!/usr/bin/python3
 """The engine's video ViT families against the project's PyTorch references
-(video_vit_ref.py), without the converter: each case's reference model is
-written as a gst-uniformer model file straight from engine_state_dict (the
-names docs/model-format.md gives), run by $UF_CLASSIFY on the case's clip,
-and compared with the reference's float64 logits:
+(video_vit_ref.py), two ways per case:
+
+* direct: the reference model is written as a gst-uniformer model file
+  straight from engine_state_dict (the names docs/model-format.md gives;
+  TimeSformer's embeddings resized to the run's frame count and size as the
+  official code does), so the engine is checked on its own;
+* converted: the case's checkpoint in its real on-disk format (official
+  TimeSformer .pyth or VideoMAE .pth, or a Hugging Face directory, written by
+  make_vit_case as the official saving code does) goes through
+  $UF_CONVERT, as a user's would.
+
+Each model file is run by $UF_CLASSIFY on the case's clip and compared with
+the reference's float64 logits:
 
     max|engine - reference| / max|reference| <= BOUND  and identical top-5.
 
@@ -41,11 +50,18 @@ BOUND = 1e-4
 
 # name: (family, make_vit_case options)
 CASES = {
+    # trained square at 32, run at 32x48: pos resized; temporal_fc non-zero
+    'timesformer': ('timesformer', dict(layout='official')),
+    'timesformer-hf': ('timesformer', dict(layout='hf', height=48, width=48)),
+    # trained at 8 frames, run at 4: time_embed resized
+    'timesformer-frames': ('timesformer', dict(layout='official', train_frames=8)),
     'vivit': ('vivit', dict(layout='hf')),
     'vivit-square': ('vivit', dict(layout='hf', height=48, width=48)),
-    'videomae-mean': ('videomae', dict(layout='official')),
+    # official VideoMAE records a square input_size
+    'videomae-mean': ('videomae', dict(layout='official', height=48, width=48)),
     'videomae-hf-eps': ('videomae', dict(layout='hf')),
-    'videomae-token0': ('videomae', dict(layout='official', pooling='token0')),
+    'videomae-token0': ('videomae', dict(layout='official', pooling='token0', height=48,
+                                         width=48)),
 }
 
 
@@ -68,29 +84,59 @@ def metadata(info):
     }
 
 
-def run_case(name, family, options, workdir):
-    outdir = os.path.join(workdir, name)
-    info = make_vit_case.generate(family, outdir, min_gap=0.01, **options)
-    model, _, info = make_vit_case.load_case(outdir)
-    tensors = {k: v.numpy().astype(np.float32)
-               for k, v in video_vit_ref.engine_state_dict(model).items()}
-    path = os.path.join(outdir, 'model.safetensors')
-    safetensors.write(path, tensors, metadata(info))
-    out = os.path.join(outdir, 'engine.npy')
+def classify(name, how, path, outdir):
+    out = os.path.join(outdir, 'engine-%s.npy' % how)
     r = subprocess.run([os.environ['UF_CLASSIFY'], '-m', path, '-i',
                         os.path.join(outdir, 'input.npy'), '-o', out],
                        capture_output=True, text=True)
     if r.returncode != 0:
-        print('%s: uniformer-classify failed:\n%s%s' % (name, r.stdout, r.stderr))
+        print('%s (%s): uniformer-classify failed:\n%s%s' % (name, how, r.stdout, r.stderr))
         return False
     got = np.load(out).astype(np.float64).reshape(-1)
     ref = np.load(os.path.join(outdir, 'logits64.npy')).reshape(-1)
     err = float(np.abs(got - ref).max() / np.abs(ref).max())
     top_ok = list(np.argsort(-got)[:5]) == list(np.argsort(-ref)[:5])
     ok = err <= BOUND and top_ok
-    print('%-16s %s: max relative logit error %.3g (bound %g), top-5 %s' %
-          (name, 'ok' if ok else 'FAILED', err, BOUND, 'same' if top_ok else 'DIFFERENT'))
+    print('%-18s %-9s %s: max relative logit error %.3g (bound %g), top-5 %s' %
+          (name, how, 'ok' if ok else 'FAILED', err, BOUND, 'same' if top_ok else 'DIFFERENT'))
     return ok
+
+
+def convert(name, info, outdir):
+    """The case's checkpoint through the converter; official files record no
+    head count, TimeSformer's cfg no run size, and the small cases' frame
+    counts are no release's (whose sampling rates the converter knows), so
+    those are passed."""
+    path = os.path.join(outdir, 'converted.safetensors')
+    cmd = [sys.executable, os.environ['UF_CONVERT'], os.path.join(outdir, info['checkpoint']),
+           path, '--crop', '%dx%d' % tuple(info['crop']), '--frames', str(info['frames']),
+           '--sampling-rate', '4']
+    if info['layout'] == 'official':
+        cmd += ['--num-heads', str(info['heads'])]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        print('%s: uniformer-convert failed:\n%s%s' % (name, r.stdout, r.stderr))
+        return None
+    return path
+
+
+def run_case(name, family, options, workdir):
+    outdir = os.path.join(workdir, name)
+    info = make_vit_case.generate(family, outdir, min_gap=0.01, **options)
+    model, _, info = make_vit_case.load_case(outdir)
+    tensors = {k: v.numpy().astype(np.float32)
+               for k, v in video_vit_ref.engine_state_dict(model).items()}
+    if family == 'timesformer':
+        p = info['patch']
+        pos, time = model.resized_embeddings(info['frames'], info['crop'][0] // p,
+                                             info['crop'][1] // p)
+        tensors['pos_embed'] = pos.detach().numpy().astype(np.float32)
+        tensors['time_embed'] = time.detach().numpy().astype(np.float32)
+    path = os.path.join(outdir, 'model.safetensors')
+    safetensors.write(path, tensors, metadata(info))
+    ok = classify(name, 'direct', path, outdir)
+    converted = convert(name, info, outdir)
+    return ok and converted is not None and classify(name, 'converted', converted, outdir)
 
 
 def main():

@@ -1,13 +1,19 @@
-"""Convert official UniFormer video checkpoints into gst-uniformer model files.
+"""Convert video classification checkpoints into gst-uniformer model files:
+official UniFormer, TimeSformer and VideoMAE checkpoints, and Hugging Face
+TimeSformer, ViViT and VideoMAE model directories.
 
 Modules, one concern each:
-  errors       ConvertError, the one exception bad input raises
+  errors       ConvertError, the exception bad input raises (OptionError: a bad option)
   torchzip     PyTorch's zip checkpoint container, read with a restricted unpickler
   safetensors  reading and writing safetensors files
-  checkpoint   format sniffing and state_dict unwrapping (model / model_state / module.)
-  arch         architecture inference and the key/shape check
+  yamlcfg      the yacs cfg.dump() YAML of training checkpoints, without a YAML library
+  hf           Hugging Face directories: config.json, weights file, key renames
+  checkpoint   format sniffing, state_dict unwrapping (model / model_state / module /
+               state_dict, module. and model. prefixes), what cfg and args record
+  arch         UniFormer: architecture inference and the key/shape check
+  vit          TimeSformer, ViViT, VideoMAE: inference, checks, tensors, metadata
   labels       label-list parsing
-  convert      state_dict + options -> model file tensors and metadata
+  convert      checkpoint + options -> model file tensors and metadata
   cli          the uniformer-convert command line
 """
 

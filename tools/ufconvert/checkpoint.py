@@ -1,9 +1,13 @@
 """Finding the state_dict in a checkpoint file, whatever its container.
 
 Accepted: PyTorch's zip container holding a raw state_dict, or a dict that
-wraps it in "model_state" (SlowFast training checkpoints, next to epoch,
-optimizer_state, scaler and cfg) or "model"; and a safetensors state_dict.
-A "module." prefix (DataParallel) is stripped.
+wraps it in "model_state" (SlowFast training checkpoints such as UniFormer's
+and TimeSformer's .pyth, next to epoch, optimizer_state and cfg), "model" or
+"module" (VideoMAE's, next to optimizer, epoch, scaler and args) or
+"state_dict"; a safetensors state_dict; and a Hugging Face model directory
+(config.json with model.safetensors or pytorch_model.bin, hf.py). A
+"module." prefix (DataParallel) is stripped, then TimeSformer's "model."
+(its network sits at .model of the vit_base_patch16_224 wrapper).
 
 The attention head size shows in no tensor shape. Two containers record it,
 and load_state_dict reports it: a SlowFast training checkpoint's "cfg" (the
@@ -12,16 +16,20 @@ model file (a valid input too) as its "head_dim" metadata.
 """
 
 import collections
+import dataclasses
 import os
 import re
+from typing import Optional
 
 import numpy as np
 
-from . import safetensors, torchzip
+from . import hf, safetensors, torchzip, yamlcfg
 from .errors import ConvertError
+from .vit import Hints
 
-WRAPPERS = ("model_state", "model")
+WRAPPERS = ("model_state", "model", "module", "state_dict")
 PREFIX = "module."
+TIMESFORMER_PREFIX = "model."
 
 # torch.save before PyTorch 1.6: a pickled magic number, then more pickles.
 _LEGACY_MAGIC = b"\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19"
@@ -57,10 +65,10 @@ def unwrap(obj):
     return obj, "raw"
 
 
-def strip_prefix(state):
-    """Drops a DataParallel "module." prefix, when every key has it."""
-    if state and all(isinstance(k, str) and k.startswith(PREFIX) for k in state):
-        return collections.OrderedDict((k[len(PREFIX):], v) for k, v in state.items()), True
+def strip_prefix(state, prefix=PREFIX):
+    """Drops a DataParallel "module." prefix (or prefix), when every key has it."""
+    if state and all(isinstance(k, str) and k.startswith(prefix) for k in state):
+        return collections.OrderedDict((k[len(prefix):], v) for k, v in state.items()), True
     return state, False
 
 
@@ -128,24 +136,21 @@ def model_file_head_dim(metadata):
     return _int_value(metadata["head_dim"], where), where
 
 
-def load_state_dict(path):
-    """Reads a checkpoint; returns (OrderedDict name -> numpy array, description, head_dim).
+@dataclasses.dataclass
+class Source:
+    """A checkpoint as read: the state_dict and what its container says beside it."""
+    state: collections.OrderedDict      # name -> numpy array, wrappers and prefixes gone
+    how: str                            # how it was found, for the user
+    files: list                         # the files read (provenance)
+    head_dim: Optional[tuple] = None    # UniFormer: (value, where) when recorded
+    wrapper: Optional[dict] = None      # the training checkpoint dict around the state_dict
+    config: Optional[dict] = None       # Hugging Face config.json
+    config_path: Optional[str] = None
+    metadata: Optional[dict] = None     # safetensors metadata
+    prefix: str = ""                    # what was stripped from every key
 
-    Keys keep the file's order. num_batches_tracked entries are kept (they are
-    the architecture check's business). head_dim is (value, where it is
-    recorded) when the container records it, else None. Raises ConvertError.
-    """
-    kind = sniff(path)
-    if kind == "safetensors":
-        state, metadata = safetensors.read(path)
-        how, head_dim = "safetensors", model_file_head_dim(metadata)
-    else:
-        obj = torchzip.load(path)
-        state, how = unwrap(obj)
-        how, head_dim = "PyTorch checkpoint, " + how, wrapper_head_dim(obj)
-    state, stripped = strip_prefix(state)
-    if stripped:
-        how += ", 'module.' prefix stripped"
+
+def _arrays(state):
     result = collections.OrderedDict()
     for key, value in state.items():
         if not isinstance(key, str):
@@ -156,4 +161,148 @@ def load_state_dict(path):
             raise ConvertError(f"state_dict entry {key!r} is not a tensor "
                                f"(found {type(value).__name__})")
         result[key] = value
-    return result, how, head_dim
+    return result
+
+
+def _read_file(path):
+    """(state, how, wrapper or None, safetensors metadata or None) of one checkpoint file."""
+    kind = sniff(path)
+    if kind == "safetensors":
+        state, metadata = safetensors.read(path)
+        return state, "safetensors", None, metadata
+    obj = torchzip.load(path)
+    state, how = unwrap(obj)
+    return state, "PyTorch checkpoint, " + how, (obj if state is not obj else None), None
+
+
+def load(path):
+    """Reads a checkpoint file or Hugging Face directory into a Source; ConvertError."""
+    config = config_path = None
+    if os.path.isdir(path):
+        weights = hf.weights_file(path)
+        config_path = os.path.join(path, hf.CONFIG)
+        config = hf.read_config(config_path)
+        state, how, wrapper, metadata = _read_file(weights)
+        how = f"Hugging Face directory, {os.path.basename(weights)}"
+        files = [weights, config_path]
+    else:
+        state, how, wrapper, metadata = _read_file(path)
+        files = [path]
+    head_dim = (model_file_head_dim(metadata) if metadata is not None
+                else wrapper_head_dim(wrapper) if wrapper is not None else None)
+    state = _arrays(state)
+    prefix = ""
+    state, stripped = strip_prefix(state)
+    if stripped:
+        how, prefix = how + ", 'module.' prefix stripped", PREFIX
+    if hf.family_of_keys(state) is None and "patch_embed1.proj.weight" not in state:
+        state, stripped = strip_prefix(state, TIMESFORMER_PREFIX)
+        if stripped:
+            how, prefix = how + ", 'model.' prefix stripped", prefix + TIMESFORMER_PREFIX
+    if config is None and hf.family_of_keys(state) is not None:
+        beside = os.path.join(os.path.dirname(os.path.abspath(path)), hf.CONFIG)
+        if not os.path.isfile(beside):
+            raise ConvertError(f"{path}: a Hugging Face {hf.family_of_keys(state)} checkpoint "
+                               f"needs its {hf.CONFIG} (the attention head count and the frame "
+                               f"count are in no tensor), and there is none beside it")
+        config_path, config = beside, hf.read_config(beside)
+        how += f", with {hf.CONFIG} beside it"
+        files.append(beside)
+    return Source(state, how, files, head_dim, wrapper, config, config_path, metadata,
+                  prefix)
+
+
+def _cfg_int(cfg, key, low=1):
+    value = yamlcfg.lookup(cfg, key)
+    if value is None:
+        return None
+    number = yamlcfg.integer(value) if isinstance(value, str) else None
+    if number is None or number < low:
+        raise ConvertError(f"the checkpoint's cfg {key} is {value!r:.40}, not a positive "
+                           "integer")
+    return number
+
+
+def _cfg_triple(cfg, key):
+    value = yamlcfg.lookup(cfg, key)
+    if value is None:
+        return None
+    numbers = ([yamlcfg.number(v) if isinstance(v, str) else None for v in value]
+               if isinstance(value, list) else [])
+    if len(numbers) != 3 or None in numbers:
+        raise ConvertError(f"the checkpoint's cfg {key} is {value!r:.60}, not 3 numbers")
+    return tuple(numbers)
+
+
+def timesformer_hints(wrapper):
+    """Hints from a TimeSformer training checkpoint's cfg (the YAML of cfg.dump())."""
+    h = Hints()
+    text = wrapper.get("cfg") if isinstance(wrapper, dict) else None
+    if not isinstance(text, str):
+        return h
+    cfg = yamlcfg.parse(text)
+    for key, name in (("DATA.NUM_FRAMES", "frames"), ("MODEL.NUM_CLASSES", "num_classes"),
+                      ("DATA.SAMPLING_RATE", "sampling_rate")):
+        value = _cfg_int(cfg, key)
+        if value is not None:
+            h[name] = (value, f"the checkpoint's cfg {key}")
+    for key, name in (("DATA.TRAIN_CROP_SIZE", "train_crop"), ("DATA.TEST_CROP_SIZE",
+                                                               "test_crop")):
+        value = _cfg_int(cfg, key)
+        if value is not None:
+            h[name] = ((value, value), f"the checkpoint's cfg {key}")
+    for key, name in (("DATA.MEAN", "mean"), ("DATA.STD", "std")):
+        value = _cfg_triple(cfg, key)
+        if value is not None:
+            if name == "std" and min(value) <= 0:
+                raise ConvertError(f"the checkpoint's cfg {key} is {list(value)}, not "
+                                   "positive")
+            h[name] = (value, f"the checkpoint's cfg {key}")
+    attention = yamlcfg.lookup(cfg, "TIMESFORMER.ATTENTION_TYPE")
+    if attention is not None:
+        h["attention_type"] = (attention, "the checkpoint's cfg TIMESFORMER.ATTENTION_TYPE")
+    return h
+
+
+# VideoMAE's argparse names -> hint names (run_class_finetuning.py)
+_VIDEOMAE_ARGS = (("num_frames", "frames"), ("input_size", "crop"),
+                  ("tubelet_size", "tubelet_size"), ("nb_classes", "num_classes"),
+                  ("sampling_rate", "sampling_rate"))
+
+
+def videomae_hints(wrapper):
+    """Hints from a VideoMAE checkpoint's args, an argparse.Namespace read as inert data.
+
+    The Namespace's class is never imported: the unpickler gives a placeholder
+    holding the object's __dict__ (torchzip.Opaque); anything else under
+    "args" is ignored.
+    """
+    h = Hints()
+    args = torchzip.state_of(wrapper.get("args"), "argparse.Namespace") \
+        if isinstance(wrapper, dict) else None
+    if args is None:
+        return h
+    for key, name in _VIDEOMAE_ARGS:
+        if key not in args or args[key] is None:
+            continue
+        value = args[key]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConvertError(f"the checkpoint's args.{key} is {value!r:.40}, not a positive "
+                               "integer")
+        where = f"the checkpoint's args.{key}"
+        h[name] = (((value, value), where) if name == "crop" else (value, where))
+    if isinstance(args.get("use_mean_pooling"), bool):
+        h["use_mean_pooling"] = (args["use_mean_pooling"], "the checkpoint's "
+                                                           "args.use_mean_pooling")
+    return h
+
+
+def load_state_dict(path):
+    """Reads a checkpoint; returns (OrderedDict name -> numpy array, description, head_dim).
+
+    Keys keep the file's order. num_batches_tracked entries are kept (they are
+    the architecture check's business). head_dim is (value, where it is
+    recorded) when the container records it, else None. Raises ConvertError.
+    """
+    source = load(path)
+    return source.state, source.how, source.head_dim

@@ -4,36 +4,60 @@ import argparse
 import math
 import sys
 
-from . import VERSION
+from . import VERSION, vit
 from .convert import Options, check_options, convert
-from .errors import ConvertError
+from .errors import ConvertError, OptionError
 
 PROG = "uniformer-convert"
 
 DESCRIPTION = """\
-Converts an official UniFormer video checkpoint (.pth, a raw state_dict or one
-wrapped in 'model' or 'model_state', with or without a 'module.' prefix; or a
-.safetensors state_dict) into a gst-uniformer model file. Only the base family
-(UniFormer-S/B) is supported. The checkpoint is read without PyTorch, and its
-pickle may reference nothing but the few classes a state_dict needs.
+Converts a video classification checkpoint into a gst-uniformer model file
+(docs/model-format.md). The checkpoint is read without PyTorch, and its pickle
+may call nothing but the few functions a state_dict needs (other objects, such
+as a training checkpoint's argparse.Namespace, are kept as inert data without
+importing their module).
+
+Inputs:
+  UniFormer (base family, S/B): an official .pth, a raw state_dict or one
+    wrapped in 'model' or 'model_state', with or without a 'module.' prefix;
+    or a .safetensors state_dict.
+  TimeSformer (divided space-time): an official .pyth training checkpoint
+    ({epoch, model_state, optimizer_state, cfg}, keys 'model.*') or a
+    state_dict wrapped in 'model', 'module' or 'state_dict'.
+  VideoMAE: an official .pth ({model|module, optimizer, epoch, scaler, args}).
+  TimeSformer, ViViT, VideoMAE: a Hugging Face model directory (config.json
+    with model.safetensors or pytorch_model.bin; safetensors is preferred).
 
 The output must be a new file, a regular file (replaced atomically, keeping
 its permission bits) or a symbolic link to one (the link stays and its target
 is replaced); devices, FIFOs, sockets and directories are refused.
 
-The attention head size (head_dim) shows in no tensor shape. Without
+UniFormer's attention head size (head_dim) shows in no tensor shape. Without
 --head-dim it is taken from the checkpoint where the container records it
 (a SlowFast training checkpoint's cfg UNIFORMER.HEAD_DIM, or the metadata of a
 gst-uniformer model file given as input), else it is 64 for the released
 UniFormer-S/B layouts (depths 3,4,8,3 or 5,8,20,7 with dims 64,128,320,512 and
-mlp_ratio 4); any other layout needs --head-dim."""
+mlp_ratio 4); any other layout needs --head-dim.
+
+The video ViTs' head count is config.json's num_attention_heads for a Hugging
+Face directory; official checkpoints record none, so it is hidden / 64 (every
+released official model; VideoMAE ViT-H, 1280 channels: 16) unless --num-heads
+says otherwise. Their preprocessing defaults to the release's (TimeSformer:
+8 frames at rate 32, mean 0.45, std 0.225; ViViT: 32 frames at stride 2, [-1,1];
+VideoMAE: 16 frames at rate 4, ImageNet mean/std; all RGB at 30 fps), taken
+from the checkpoint's cfg or args where recorded. --frames and --crop resize
+TimeSformer's time and position embeddings (nearest, as its official code
+does); ViViT and VideoMAE take only their own frame count and size."""
 
 EPILOG = """\
 examples:
   %(prog)s uniformer_small_k400_16x4.pth k400_s16x4.safetensors --labels kinetics400.txt
   %(prog)s uniformer_small_sthv2_16_prek400.pth ssv2_s16.safetensors --labels ssv2.txt \\
       --color-order bgr --sampling-rate 2 --dtype f16
-  %(prog)s my_small_uniformer.pth mine.safetensors --head-dim 32   # a custom layout"""
+  %(prog)s my_small_uniformer.pth mine.safetensors --head-dim 32   # a custom layout
+  %(prog)s TimeSformer_divST_8x32_224_K400.pyth timesformer.safetensors --labels k400.txt
+  %(prog)s timesformer-base-finetuned-k400/ timesformer.safetensors   # labels from id2label
+  %(prog)s videomae-base-finetuned-kinetics/ videomae.safetensors --dtype f16"""
 
 
 def _int(text):
@@ -73,39 +97,67 @@ def _triple(text):
 def parser():
     p = argparse.ArgumentParser(prog=PROG, description=DESCRIPTION, epilog=EPILOG,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("checkpoint", help="the .pth or .safetensors checkpoint")
+    p.add_argument("checkpoint", help="the .pth, .pyth or .safetensors checkpoint, or a "
+                                      "Hugging Face model directory")
     p.add_argument("output", help="the model file to write: a new or regular file, replaced "
                                   "atomically, or a symbolic link to one (written through)")
-    d = Options()
-    p.add_argument("--frames", type=_int, metavar="N", default=d.frames,
-                   help="frames per window, even (default %(default)s)")
-    p.add_argument("--sampling-rate", type=_int, metavar="N", default=d.sampling_rate,
-                   help="the window takes every N-th frame (default %(default)s)")
-    p.add_argument("--source-fps", type=_float, metavar="FPS", default=d.source_fps,
+    p.add_argument("--frames", type=_int, metavar="N",
+                   help="frames per window (UniFormer: even, default 16; TimeSformer: the "
+                        "checkpoint's, another count resizes time_embed; ViViT, VideoMAE: "
+                        "their own only)")
+    p.add_argument("--sampling-rate", type=_int, metavar="N",
+                   help="the window takes every N-th frame (default: the checkpoint's cfg "
+                        "or args, else the release's: UniFormer 4; TimeSformer 32 at 8 "
+                        "frames, 16 at 16, 4 at 96, others must be given; ViViT 2; "
+                        "VideoMAE 4)")
+    p.add_argument("--source-fps", type=_float, metavar="FPS",
                    help="frame rate the sampling rate refers to (default 30)")
-    p.add_argument("--crop", type=_crop, default=d.crop, metavar="SIZE|HxW",
-                   help="input size, sides multiples of 32 (default 224)")
+    p.add_argument("--crop", type=_crop, metavar="SIZE|HxW",
+                   help="input size (UniFormer: sides multiples of 32, default 224; the video "
+                        "ViTs: multiples of the patch size, default the checkpoint's; "
+                        "TimeSformer resizes pos_embed for another size)")
     p.add_argument("--labels", metavar="FILE",
                    help="class names in head order: one per line, 'name<TAB>index' or "
                         "'name index' lines, or JSON (array, or object name -> index); "
-                        "default 'class 0'..'class K-1'")
-    p.add_argument("--color-order", choices=("rgb", "bgr"), default=d.color_order,
-                   help="channel order the model was trained on (bgr for "
-                        "Something-Something; default %(default)s)")
-    p.add_argument("--dtype", choices=("f32", "f16"), default=d.dtype,
+                        "default config.json's id2label where there is one, else "
+                        "'class 0'..'class K-1'")
+    p.add_argument("--color-order", choices=("rgb", "bgr"),
+                   help="channel order the model was trained on (bgr for UniFormer's "
+                        "Something-Something; default rgb)")
+    p.add_argument("--dtype", choices=("f32", "f16"), default="f32",
                    help="f16 stores tensors of 2+ dimensions as float16 (default %(default)s)")
-    p.add_argument("--name", help="model name shown to users (default: checkpoint file stem)")
-    p.add_argument("--head-dim", type=_int, metavar="N", default=d.head_dim,
-                   help="channels per attention head in stages 3-4 (UNIFORMER.HEAD_DIM); "
-                        "not visible in shapes. Must divide the stage 3 and 4 dims and be a "
-                        "multiple of 4. Default: the value the checkpoint records, else 64 "
-                        "for a released UniFormer-S/B layout; required for any other layout")
-    p.add_argument("--mean", type=_triple, default=d.mean, metavar="M[,M,M]",
-                   help="per-channel mean on [0,1] pixels, model channel order (default 0.45)")
-    p.add_argument("--std", type=_triple, default=d.std, metavar="S[,S,S]",
-                   help="per-channel std (default 0.225)")
+    p.add_argument("--name", help="model name shown to users (default: checkpoint file stem, "
+                                  "or the directory name)")
+    p.add_argument("--head-dim", type=_int, metavar="N",
+                   help="UniFormer: channels per attention head in stages 3-4 "
+                        "(UNIFORMER.HEAD_DIM); not visible in shapes. Must divide the stage 3 "
+                        "and 4 dims and be a multiple of 4. Default: the value the checkpoint "
+                        "records, else 64 for a released UniFormer-S/B layout; required for "
+                        "any other layout")
+    p.add_argument("--num-heads", type=_int, metavar="N",
+                   help="TimeSformer, ViViT, VideoMAE: attention heads (not visible in "
+                        "shapes). Default: config.json's num_attention_heads, else hidden/64 "
+                        "(16 for VideoMAE ViT-H); hidden/N must be a multiple of 4")
+    p.add_argument("--mean", type=_triple, metavar="M[,M,M]",
+                   help="per-channel mean on [0,1] pixels, model channel order (default: "
+                        "the family's, UniFormer and TimeSformer 0.45)")
+    p.add_argument("--std", type=_triple, metavar="S[,S,S]",
+                   help="per-channel std (default: the family's, UniFormer and TimeSformer "
+                        "0.225)")
     p.add_argument("--version", action="version", version=f"%(prog)s {VERSION}")
     return p
+
+
+def summary(output, a, how, source, dtype):
+    """The line printed after a conversion."""
+    if isinstance(a, vit.Converted):
+        a, pre = a.arch, a.pre
+        return (f"{output}: {vit.TITLE[a.family]} hidden {a.hidden}, depth {a.depth}, "
+                f"{a.num_heads} heads ({source}), mlp {a.mlp_dim}, {a.num_classes} classes, "
+                f"{pre.frames} frames of {pre.crop[0]}x{pre.crop[1]}, {dtype} (from {how})")
+    return (f"{output}: UniFormer depths {','.join(map(str, a.depths))}, dims "
+            f"{','.join(map(str, a.dims))}, head_dim {a.head_dim} ({source}), "
+            f"{a.num_classes} classes, {dtype} (from {how})")
 
 
 def main(argv=None):
@@ -114,13 +166,16 @@ def main(argv=None):
     opts = Options(frames=args.frames, sampling_rate=args.sampling_rate,
                    source_fps=args.source_fps, crop=args.crop, labels=args.labels,
                    color_order=args.color_order, dtype=args.dtype, name=args.name,
-                   head_dim=args.head_dim, mean=args.mean, std=args.std)
+                   head_dim=args.head_dim, mean=args.mean, std=args.std,
+                   num_heads=args.num_heads)
     try:
         check_options(opts)
     except ConvertError as e:
         p.error(str(e))  # a bad option value is a usage error: exit status 2
     try:
-        a, how, head_dim_source = convert(args.checkpoint, args.output, opts)
+        a, how, source = convert(args.checkpoint, args.output, opts)
+    except OptionError as e:
+        p.error(str(e))  # an option the checkpoint cannot take: a usage error too
     except ConvertError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 1
@@ -130,7 +185,5 @@ def main(argv=None):
         return 1
     except KeyboardInterrupt:
         return 130
-    print(f"{args.output}: UniFormer depths {','.join(map(str, a.depths))}, dims "
-          f"{','.join(map(str, a.dims))}, head_dim {a.head_dim} ({head_dim_source}), "
-          f"{a.num_classes} classes, {opts.dtype} (from {how})")
+    print(summary(args.output, a, how, source, opts.dtype))
     return 0

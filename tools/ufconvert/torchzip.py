@@ -11,6 +11,14 @@ untrusted source could run arbitrary code under torch.load. This reader
 resolves only the handful of globals a state_dict needs: OrderedDict, and
 stand-ins written here for the torch ones. Nothing from torch (which is not
 imported) and nothing else is ever imported or called.
+
+Any other global becomes an Opaque placeholder class, made here, holding only
+the global's name. A training checkpoint's bookkeeping pickles objects of
+classes such as argparse.Namespace (VideoMAE's "args"): protocol 2 rebuilds
+them with NEWOBJ (the placeholder's own __new__) and BUILD (its __setstate__,
+which keeps the state as inert data), so they load as placeholders without
+their module being imported. Calling a placeholder -- REDUCE, INST, OBJ, the
+way a pickle runs code -- is refused.
 """
 
 import _compat_pickle
@@ -149,6 +157,70 @@ def _rebuild_parameter(data, requires_grad=False, backward_hooks=None, state=Non
     return data
 
 
+class _OpaqueMeta(type):
+    """Metaclass of the placeholders: calling one (REDUCE, INST, OBJ) is refused."""
+
+    def __call__(cls, *args, **kwargs):
+        raise ConvertError(f"refusing to load checkpoint: it references {cls.uf_global}, "
+                           "which a state_dict never needs")
+
+    def __setattr__(cls, name, value):
+        raise AttributeError("a placeholder class is read-only")
+
+
+class Opaque(metaclass=_OpaqueMeta):
+    """An instance of a global the reader does not know, rebuilt as inert data.
+
+    uf_global (on the class) is the global's "module.name". An instance holds
+    the arguments NEWOBJ gave and the state BUILD gave (set once), never
+    interpreted here; state_of() hands a plain dict state to callers that
+    know what the global was (argparse.Namespace's __dict__).
+    """
+    __slots__ = ("uf_args", "uf_state")
+    uf_global = "<placeholder>"
+
+    def __new__(cls, *args, **kwargs):
+        obj = object.__new__(cls)
+        object.__setattr__(obj, "uf_args", (args, kwargs))
+        object.__setattr__(obj, "uf_state", None)
+        return obj
+
+    def __setstate__(self, state):
+        if not isinstance(self, Opaque) or self.uf_state is not None:
+            raise ConvertError("refusing to load checkpoint: it sets the state of an object "
+                               "twice")
+        object.__setattr__(self, "uf_state", state)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"a {self.uf_global} placeholder is read-only")
+
+    def __repr__(self):
+        return f"<{self.uf_global} placeholder>"
+
+
+_OPAQUE = {}
+
+
+def opaque_class(module, name):
+    """The placeholder class for global module.name (one per name); imports nothing."""
+    key = f"{module}.{name}"
+    cls = _OPAQUE.get(key)
+    if cls is None:
+        cls = _OpaqueMeta("Opaque", (Opaque,), {"__slots__": (), "uf_global": key,
+                                               "__module__": __name__})
+        _OPAQUE[key] = cls
+    return cls
+
+
+def state_of(obj, global_name):
+    """The dict state of a placeholder instance of global_name, else None."""
+    if (isinstance(obj, Opaque) and type(obj).uf_global == global_name
+            and isinstance(obj.uf_state, dict)
+            and all(isinstance(k, str) for k in obj.uf_state)):
+        return obj.uf_state
+    return None
+
+
 _ALLOWED = {
     ("collections", "OrderedDict"): collections.OrderedDict,
     ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
@@ -159,11 +231,13 @@ _ALLOWED.update({("torch", name): StorageType(name, dt) for name, dt in _STORAGE
 
 
 class RestrictedUnpickler(pickle.Unpickler):
-    """An unpickler that resolves only the globals in _ALLOWED, to stand-ins.
+    """An unpickler that resolves the globals in _ALLOWED to stand-ins, others to placeholders.
 
     find_class is the only way a pickle reaches a callable (GLOBAL,
-    STACK_GLOBAL, INST, OBJ and the EXT opcodes all go through it), so a
-    refusal here means nothing outside the allowed set ever runs.
+    STACK_GLOBAL, INST, OBJ and the EXT opcodes all go through it), and it
+    never imports: what it returns is a stand-in written here or an Opaque
+    placeholder class, which refuses to be called. So nothing outside the
+    allowed set ever runs, and no module is ever imported.
     """
 
     def __init__(self, file, archive):
@@ -179,8 +253,9 @@ class RestrictedUnpickler(pickle.Unpickler):
         module = _compat_pickle.IMPORT_MAPPING.get(module, module)
         found = _ALLOWED.get((module, name))
         if found is None:
-            raise ConvertError(f"refusing to load checkpoint: it references {module}.{name}, "
-                               "which a state_dict never needs")
+            if not (isinstance(module, str) and isinstance(name, str)):
+                raise ConvertError("malformed global reference in checkpoint")
+            return opaque_class(module, name)
         return found
 
     def persistent_load(self, pid):
