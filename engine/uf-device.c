@@ -412,6 +412,7 @@ uf_device_open (const char *selector, GError **error)
     uf_device_unref (dev);
     return NULL;
   }
+  dev->tuning = uf_tuning_new_for_device (&dev->props);
   uf_device_load_pipeline_cache (dev);
   return dev;
 }
@@ -461,6 +462,7 @@ uf_device_unref (UfDevice *dev)
   g_mutex_clear (&dev->pipeline_lock);
   g_free (dev->pipeline_cache_path);
   g_free (dev->type_name);
+  g_free (dev->tuning);
   g_free (dev);
 }
 
@@ -485,7 +487,7 @@ uf_device_get_validation_message_count (UfDevice *dev)
 char *
 uf_device_describe_paths (UfDevice *dev)
 {
-  const UfTuning *tuning = uf_tuning_for_device (&dev->props);
+  const UfTuning *tuning = dev->tuning;
   char *coopmat = uf_tuning_use_coopmat (tuning, dev) ?
       g_strdup_printf ("%ux%ux%u", dev->coopmat_m, dev->coopmat_n, dev->coopmat_k) :
       g_strdup ("none");

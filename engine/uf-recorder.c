@@ -7,7 +7,7 @@ uf_rec_init (UfRecorder *rec, UfDevice *dev, VkCommandBuffer cb, VkDescriptorSet
 {
   *rec = (UfRecorder) {
     .dev = dev,
-    .tuning = uf_tuning_for_device (&dev->props),
+    .tuning = dev->tuning,
     .cb = cb,
     .timestamps = timestamps,
   };
@@ -20,7 +20,7 @@ uf_rec_init_collect (UfRecorder *rec, UfDevice *dev, GPtrArray *wanted)
 {
   *rec = (UfRecorder) {
     .dev = dev,
-    .tuning = uf_tuning_for_device (&dev->props),
+    .tuning = dev->tuning,
     .wanted = wanted,
   };
 }

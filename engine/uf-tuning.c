@@ -42,37 +42,35 @@ static const struct {
   { "gemm_coopmat", G_STRUCT_OFFSET (UfTuning, gemm_coopmat), 0 },
 };
 
-static UfTuning overridden[G_N_ELEMENTS (tuning_table)];
-
-static const UfTuning *
+static UfTuning *
 apply_overrides (guint row)
 {
   const char *env = g_getenv ("UF_TUNING");
+  UfTuning *t = g_new (UfTuning, 1);
+  *t = tuning_table[row];
   if (env == NULL || *env == '\0')
-    return &tuning_table[row];
+    return t;
   char **items = g_strsplit (env, ",", -1);
-  guint from = row;
   for (char **it = items; *it; it++)
     for (guint r = 0; r < G_N_ELEMENTS (tuning_table); r++)
       if (g_str_has_prefix (*it, "row=") && strcmp (*it + 4, tuning_table[r].name) == 0)
-        from = r;
-  overridden[row] = tuning_table[from];
+        *t = tuning_table[r];
   for (char **it = items; *it; it++) {
     char **kv = g_strsplit (*it, "=", 2);
     for (guint k = 0; kv[0] && kv[1] && k < G_N_ELEMENTS (tuning_keys); k++) {
       guint v = strtoul (kv[1], NULL, 10);
       if (strcmp (kv[0], tuning_keys[k].key) == 0 && v >= tuning_keys[k].min
           && v <= 1024)
-        G_STRUCT_MEMBER (guint, &overridden[row], tuning_keys[k].offset) = v;
+        G_STRUCT_MEMBER (guint, t, tuning_keys[k].offset) = v;
     }
     g_strfreev (kv);
   }
   g_strfreev (items);
-  return &overridden[row];
+  return t;
 }
 
-const UfTuning *
-uf_tuning_for_device (const VkPhysicalDeviceProperties *props)
+UfTuning *
+uf_tuning_new_for_device (const VkPhysicalDeviceProperties *props)
 {
   return apply_overrides (props->deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? 0 : 1);
 }

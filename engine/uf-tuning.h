@@ -4,7 +4,7 @@
 
 #include "uf-vk.h"
 
-typedef struct {
+struct _UfTuning {
   const char *name;           /* the table row that matched */
   guint gemm_tiled;           /* 0: gemm.comp (register tiles); 1: gemm-tiled.comp (shared memory) */
   guint gemm_lx, gemm_tm;     /* gemm.comp: lanes per workgroup, rows per invocation */
@@ -21,9 +21,11 @@ typedef struct {
   guint arith_f16;            /* 1: fp16 arithmetic (ARITH_F16 variants) where the device has it */
   guint gemm_coopmat;         /* 1: gemm-coopmat.comp where the device has cooperative matrices
                                (before gemm_tiled) */
-} UfTuning;
+};
 
-const UfTuning *uf_tuning_for_device (const VkPhysicalDeviceProperties *props);
+/* The table row for a device of @props with the UF_TUNING overrides
+ * applied; called once when a device is opened (dev->tuning). */
+UfTuning *uf_tuning_new_for_device (const VkPhysicalDeviceProperties *props);
 
 /* A path is used when the tuning asks for it and the device can run it. */
 gboolean uf_tuning_use_arith_f16 (const UfTuning *tuning, const UfDevice *dev);

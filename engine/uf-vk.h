@@ -40,6 +40,8 @@ typedef struct {
   void *mapped;               /* non-NULL for host-visible buffers */
 } UfBuffer;
 
+typedef struct _UfTuning UfTuning;   /* uf-tuning.h */
+
 struct _UfDevice {
   gint ref_count;
   VkInstance instance;
@@ -60,6 +62,9 @@ struct _UfDevice {
   gboolean has_float16;       /* shaderFloat16: fp16 arithmetic (ARITH_F16) */
   gboolean has_coopmat;       /* VK_NV_cooperative_matrix, fp16 x fp16 + fp32 */
   guint32 coopmat_m, coopmat_n, coopmat_k;      /* its shape, when has_coopmat */
+  /* The work shapes for this device, resolved once when it is opened
+   * (UF_TUNING read then), so sessions never share mutable tuning. */
+  UfTuning *tuning;
 
   VkDescriptorSetLayout set_layout;
   VkPipelineLayout pipeline_layout;

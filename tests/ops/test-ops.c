@@ -57,7 +57,7 @@ static UfDevice *device;
 static const UfTuning *
 device_tuning (void)
 {
-  return uf_tuning_for_device (&device->props);
+  return device->tuning;
 }
 
 /* The error over the op's output region must lie in [least, bound]; least
