@@ -187,15 +187,24 @@ uf_descriptors_clear (UfDevice *dev, UfDescriptors *d)
   memset (d, 0, sizeof (*d));
 }
 
+static UfRange
+range_of (UfBuffer *const buffers[UF_N_BINDINGS], const UfRange *ranges, guint binding)
+{
+  if (ranges && ranges[binding].size)
+    return ranges[binding];
+  return (UfRange) { 0, buffers[binding]->size };
+}
+
 static gboolean
 create_texel_views (UfDevice *dev, UfDescriptors *d, UfBuffer *const buffers[UF_N_BINDINGS],
-    GError **error)
+    const UfRange *ranges, GError **error)
 {
   for (guint i = 0; i < UF_N_TEXEL_BINDINGS; i++) {
     UfBuffer *buf = buffers[texel_views[i].source];
-    /* A view must cover the whole buffer: the shaders read every element
+    UfRange r = range_of (buffers, ranges, texel_views[i].source);
+    /* A view must cover its whole range: the shaders read every element
      * through it. */
-    VkDeviceSize texels = buf->size / texel_views[i].texel_bytes;
+    VkDeviceSize texels = r.size / texel_views[i].texel_bytes;
     VkDeviceSize limit = dev->props.limits.maxTexelBufferElements;
     if (texels > limit) {
       g_set_error (error, UF_ERROR, UF_ERROR_OUT_OF_MEMORY, "a %.0f MiB buffer exceeds this "
@@ -207,6 +216,7 @@ create_texel_views (UfDevice *dev, UfDescriptors *d, UfBuffer *const buffers[UF_
       .sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
       .buffer = buf->buffer,
       .format = texel_views[i].format,
+      .offset = r.offset,
       .range = texels * texel_views[i].texel_bytes,
     };
     if (!uf_vk_check (vkCreateBufferView (dev->device, &vi, NULL, &d->views[i]),
@@ -218,9 +228,10 @@ create_texel_views (UfDevice *dev, UfDescriptors *d, UfBuffer *const buffers[UF_
 
 gboolean
 uf_descriptors_init (UfDevice *dev, UfDescriptors *d, UfBuffer *const buffers[UF_N_BINDINGS],
-    GError **error)
+    const UfRange *ranges, GError **error)
 {
   memset (d, 0, sizeof (*d));
+  d->dev = dev;
   VkDescriptorPoolSize ps[] = {
     { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, UF_N_BINDINGS },
     { VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, UF_N_TEXEL_BINDINGS },
@@ -242,14 +253,16 @@ uf_descriptors_init (UfDevice *dev, UfDescriptors *d, UfBuffer *const buffers[UF
   };
   if (!uf_vk_check (vkAllocateDescriptorSets (dev->device, &ai, &d->set),
           "vkAllocateDescriptorSets", error)
-      || !create_texel_views (dev, d, buffers, error))
+      || !create_texel_views (dev, d, buffers, ranges, error))
     goto fail;
   VkDescriptorBufferInfo infos[UF_N_BINDINGS];
   VkWriteDescriptorSet writes[UF_N_ALL_BINDINGS];
   for (guint i = 0; i < UF_N_ALL_BINDINGS; i++) {
     gboolean storage = i < UF_N_BINDINGS;
-    if (storage)
-      infos[i] = (VkDescriptorBufferInfo) { buffers[i]->buffer, 0, VK_WHOLE_SIZE };
+    if (storage) {
+      UfRange r = range_of (buffers, ranges, i);
+      infos[i] = (VkDescriptorBufferInfo) { buffers[i]->buffer, r.offset, r.size };
+    }
     writes[i] = (VkWriteDescriptorSet) {
       .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
       .dstSet = d->set,

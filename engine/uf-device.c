@@ -390,6 +390,24 @@ create_logical (UfDevice *dev, GError **error)
  * the process may use CPUs; a user who wants fewer sets the variable before
  * starting the program. */
 
+/* Half of the largest range a weight descriptor and its texel views may
+ * cover, at every offset alignment they need: any op's weights up to this
+ * size lie inside the window [k W, k W + 2 W) with k = first byte / W. */
+static VkDeviceSize
+weight_window (const UfDevice *dev)
+{
+  const VkPhysicalDeviceLimits *l = &dev->props.limits;
+  VkDeviceSize limit = MIN ((VkDeviceSize) l->maxStorageBufferRange,
+      (VkDeviceSize) l->maxTexelBufferElements * 8);    /* the RGBA16F view's texels */
+  /* powers of two; 32 bytes keep F32 GEMM weights on their 8-float rows */
+  VkDeviceSize align = MAX (MAX (l->minStorageBufferOffsetAlignment,
+          l->minTexelBufferOffsetAlignment), 32);
+  VkDeviceSize w = limit / 2;
+  if (dev->tuning->weight_window_kib)
+    w = MIN (w, (VkDeviceSize) dev->tuning->weight_window_kib * 1024);
+  return MAX (w / align * align, align);
+}
+
 UfDevice *
 uf_device_open (const char *selector, GError **error)
 {
@@ -413,6 +431,7 @@ uf_device_open (const char *selector, GError **error)
     return NULL;
   }
   dev->tuning = uf_tuning_new_for_device (&dev->props);
+  dev->weight_window = weight_window (dev);
   uf_device_load_pipeline_cache (dev);
   return dev;
 }

@@ -26,15 +26,8 @@ upload (UfModel *model, UfWeightPack *pack, GError **error)
 {
   gsize n32 = pack->f32->len * sizeof (float), n16 = MAX (pack->f16->len, 8) * sizeof (guint16);
   model->weight_bytes = n32 + (pack->f16->len ? n16 : 0);
-  /* Each weight buffer is one storage-buffer binding. */
-  gsize limit = model->dev->props.limits.maxStorageBufferRange;
-  if (n32 > limit || n16 > limit) {
-    g_set_error (error, UF_ERROR, UF_ERROR_OUT_OF_MEMORY, "the prepared weights (%.0f MiB) "
-        "exceed this device's largest storage buffer (%.0f MiB); a model with F16 weights "
-        "(uniformer-convert --dtype f16) may fit", MAX (n32, n16) / 1048576.0,
-        limit / 1048576.0);
-    return FALSE;
-  }
+  /* Larger than one descriptor can cover is fine: ops read their weights
+   * through windows of the buffers (uf_rec_weights). */
   return uf_buffer_create (model->dev, n32, FALSE, &model->weights, error)
       && uf_buffer_upload (model->dev, &model->weights, 0, pack->f32->data, n32, error)
       && uf_buffer_create (model->dev, n16, FALSE, &model->weights16, error)

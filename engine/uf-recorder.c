@@ -26,6 +26,53 @@ uf_rec_init_collect (UfRecorder *rec, UfDevice *dev, GPtrArray *wanted)
 }
 
 void
+uf_rec_set_weight_sets (UfRecorder *rec, const UfWeightSets *sets)
+{
+  rec->sets = sets;
+}
+
+/* The window of [lo, hi) elements of @bytes each, or @current when empty;
+ * FALSE when it spans more than one window's reach. */
+static gboolean
+window_of (VkDeviceSize window, guint32 lo, guint32 hi, guint bytes, guint current, guint *k)
+{
+  *k = current;
+  if (hi <= lo)
+    return TRUE;
+  *k = (guint) ((VkDeviceSize) lo * bytes / window);
+  return (VkDeviceSize) hi * bytes <= (*k + 2) * window;
+}
+
+UfWeightBase
+uf_rec_weights (UfRecorder *rec, guint32 lo32, guint32 hi32, guint32 lo16, guint32 hi16)
+{
+  VkDeviceSize W = rec->dev->weight_window;
+  guint k32, k16;
+  if (!window_of (W, lo32, hi32, 4, rec->w32, &k32) || !window_of (W, lo16, hi16, 2, rec->w16,
+          &k16)) {
+    if (!rec->error)
+      g_set_error (&rec->error, UF_ERROR, UF_ERROR_MODEL_INVALID, "the weights of one layer "
+          "(%.2f MiB) exceed what this device can read through one descriptor (%.2f MiB)",
+          MAX ((hi32 - lo32) * 4.0, (hi16 - lo16) * 2.0) / 1048576.0, W / 1048576.0);
+    return (UfWeightBase) { 0, 0 };
+  }
+  if ((k32 != rec->w32 || k16 != rec->w16) && !rec->wanted && !rec->error) {
+    VkDescriptorSet set = VK_NULL_HANDLE;
+    if (rec->sets)
+      set = rec->sets->set_for (rec->sets->data, k32, k16, &rec->error);
+    else
+      g_set_error (&rec->error, UF_ERROR, UF_ERROR_ARGUMENT, "weights beyond the first "
+          "descriptor window, and no other windows to bind");
+    if (set != VK_NULL_HANDLE)
+      vkCmdBindDescriptorSets (rec->cb, VK_PIPELINE_BIND_POINT_COMPUTE,
+          rec->dev->pipeline_layout, 0, 1, &set, 0, NULL);
+  }
+  rec->w32 = k32;
+  rec->w16 = k16;
+  return (UfWeightBase) { (guint32) (k32 * W / 4), (guint32) (k16 * W / 2) };
+}
+
+void
 uf_rec_dispatch (UfRecorder *rec, UfShaderId shader, const guint32 *spec, guint n_spec,
     const void *push, gsize push_size, guint gx, guint gy, guint gz)
 {

@@ -9,11 +9,26 @@
 #include "uf-vk.h"
 #include "uf-tuning.h"
 
+/* The descriptor set whose weight bindings cover windows @w32 (binding 1)
+ * and @w16 (binding 2), made on demand by the session. */
+typedef struct {
+  VkDescriptorSet (*set_for) (gpointer data, guint w32, guint w16, GError **error);
+  gpointer data;
+} UfWeightSets;
+
+/* What an op subtracts from its weight offsets: the first element of the
+ * windows its weights are read through. */
+typedef struct {
+  guint32 f32, f16;           /* floats of binding 1, halves of binding 2 */
+} UfWeightBase;
+
 typedef struct {
   UfDevice *dev;
   const UfTuning *tuning;
   VkCommandBuffer cb;
   VkPipeline bound;
+  const UfWeightSets *sets;   /* NULL: only windows 0 (the set given at init) */
+  guint w32, w16;             /* the windows bound now */
   VkQueryPool timestamps;     /* may be VK_NULL_HANDLE */
   GPtrArray *wanted;          /* collecting: pipeline keys (GBytes); else NULL */
   GError *error;              /* first error while recording */
@@ -22,6 +37,14 @@ typedef struct {
 void uf_rec_init (UfRecorder *rec, UfDevice *dev, VkCommandBuffer cb, VkDescriptorSet set,
     VkQueryPool timestamps);
 void uf_rec_init_collect (UfRecorder *rec, UfDevice *dev, GPtrArray *wanted);
+/* Lets the recorder switch to other weight windows (uf_rec_weights). */
+void uf_rec_set_weight_sets (UfRecorder *rec, const UfWeightSets *sets);
+/* An op reads weights [lo32, hi32) of binding 1 and [lo16, hi16) of
+ * binding 2 (an empty range: none): binds the set of the windows that hold
+ * them and returns their bases. Weights of one op larger than the device's
+ * window are a recording error. */
+UfWeightBase uf_rec_weights (UfRecorder *rec, guint32 lo32, guint32 hi32, guint32 lo16,
+    guint32 hi16);
 void uf_rec_dispatch (UfRecorder *rec, UfShaderId shader, const guint32 *spec, guint n_spec,
     const void *push, gsize push_size, guint gx, guint gy, guint gz);
 void uf_rec_timestamp (UfRecorder *rec, guint index);

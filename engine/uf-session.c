@@ -15,7 +15,9 @@ typedef struct {
   VkCommandPool pool;
   VkCommandBuffer cb;
   VkFence fence;
-  UfDescriptors descriptors;
+  UfDescriptors descriptors;  /* weight windows 0 */
+  UfBuffer *staging;
+  GHashTable *windows;        /* w32 << 16 | w16 -> UfDescriptors*, other windows */
 } UfSubmitter;
 
 struct _UfSession {
@@ -67,19 +69,79 @@ submitter_init (UfSession *ss, UfSubmitter *sub, GError **error)
       error);
 }
 
+/* The part of a weight buffer window @k covers (uf-vk.h). */
+static UfRange
+weight_window (const UfDevice *dev, const UfBuffer *buf, guint k)
+{
+  VkDeviceSize start = MIN (k * dev->weight_window, buf->size - 16);
+  return (UfRange) { start, MIN (2 * dev->weight_window, buf->size - start) };
+}
+
 static gboolean
-submitter_bind (UfSession *ss, UfSubmitter *sub, UfBuffer *staging, GError **error)
+descriptors_for (UfSession *ss, UfSubmitter *sub, UfDescriptors *d, guint w32, guint w16,
+    GError **error)
 {
   UfBuffer *buffers[UF_N_BINDINGS] = {
     [UF_BINDING_ARENA] = &ss->arena,
     [UF_BINDING_WEIGHTS] = &ss->model->weights,
     [UF_BINDING_WEIGHTS16] = &ss->model->weights16,
     [UF_BINDING_RING] = &ss->ring,
-    [UF_BINDING_STAGING] = staging,
+    [UF_BINDING_STAGING] = sub->staging,
     [UF_BINDING_CONTROL] = &ss->control,
   };
+  UfRange ranges[UF_N_BINDINGS] = {
+    [UF_BINDING_WEIGHTS] = weight_window (ss->dev, &ss->model->weights, w32),
+    [UF_BINDING_WEIGHTS16] = weight_window (ss->dev, &ss->model->weights16, w16),
+  };
+  return uf_descriptors_init (ss->dev, d, buffers, ranges, error);
+}
+
+static void
+free_descriptors (gpointer data)
+{
+  UfDescriptors *d = data;
+  /* the device outlives every session's descriptors */
+  uf_descriptors_clear (d->dev, d);
+  g_free (d);
+}
+
+static gboolean
+submitter_bind (UfSession *ss, UfSubmitter *sub, UfBuffer *staging, GError **error)
+{
+  sub->staging = staging;
   uf_descriptors_clear (ss->dev, &sub->descriptors);
-  return uf_descriptors_init (ss->dev, &sub->descriptors, buffers, error);
+  if (sub->windows)
+    g_hash_table_remove_all (sub->windows);
+  return descriptors_for (ss, sub, &sub->descriptors, 0, 0, error);
+}
+
+typedef struct {
+  UfSession *ss;
+  UfSubmitter *sub;
+} WindowSource;
+
+/* UfWeightSets for the forward pass: the sets of other windows, made the
+ * first time an op needs them. */
+static VkDescriptorSet
+set_for_windows (gpointer data, guint w32, guint w16, GError **error)
+{
+  WindowSource *src = data;
+  UfSubmitter *sub = src->sub;
+  if (w32 == 0 && w16 == 0)
+    return sub->descriptors.set;
+  if (sub->windows == NULL)
+    sub->windows = g_hash_table_new_full (NULL, NULL, NULL, free_descriptors);
+  gpointer key = GUINT_TO_POINTER (w32 << 16 | w16);
+  UfDescriptors *d = g_hash_table_lookup (sub->windows, key);
+  if (d == NULL) {
+    d = g_new0 (UfDescriptors, 1);
+    if (!descriptors_for (src->ss, sub, d, w32, w16, error)) {
+      g_free (d);
+      return VK_NULL_HANDLE;
+    }
+    g_hash_table_insert (sub->windows, key, d);
+  }
+  return d->set;
 }
 
 static void
@@ -91,6 +153,7 @@ submitter_clear (UfSession *ss, UfSubmitter *sub)
   if (sub->pool)
     vkDestroyCommandPool (d, sub->pool, NULL);
   uf_descriptors_clear (ss->dev, &sub->descriptors);
+  g_clear_pointer (&sub->windows, g_hash_table_unref);
 }
 
 static void
@@ -136,7 +199,10 @@ record_forward (UfSession *ss, GError **error)
       VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
       VK_ACCESS_SHADER_READ_BIT);
   UfRecorder rec;
+  WindowSource src = { ss, &ss->run };
+  UfWeightSets sets = { set_for_windows, &src };
   uf_rec_init (&rec, ss->dev, cb, ss->run.descriptors.set, ss->queries);
+  uf_rec_set_weight_sets (&rec, &sets);
   ss->model->arch->record (&rec, ss->model->net, ss->slot_floats, 0);
   VkBufferCopy region = {
     .srcOffset = (VkDeviceSize) ss->layout->logits * sizeof (float),

@@ -16,9 +16,9 @@
 #include "uf-tuning.h"
 
 static const UfTuning tuning_table[] = {
-  /* name  gemm_tiled gemm_lx gemm_tm gemm_cw gemm_bk dwconv_lx rows_lx attention_lx attention_ql preprocess_lx dwconv_wo dwconv_ho arith_f16 gemm_coopmat */
-  { "cpu",        0,       8,     16,     16,     16,      16,       8,       8,           8,           8,          4,        4,        0,           0 },
-  { "gpu",        1,      64,      4,      8,     16,      64,      64,      64,           2,          64,          4,        1,        1,           1 },
+  /* name  gemm_tiled gemm_lx gemm_tm gemm_cw gemm_bk dwconv_lx rows_lx attention_lx attention_ql preprocess_lx dwconv_wo dwconv_ho arith_f16 gemm_coopmat weight_window_kib */
+  { "cpu",        0,       8,     16,     16,     16,      16,       8,       8,           8,           8,          4,        4,        0,           0,           0 },
+  { "gpu",        1,      64,      4,      8,     16,      64,      64,      64,           2,          64,          4,        1,        1,           1,           0 },
 };
 
 static const struct {
@@ -40,6 +40,7 @@ static const struct {
   { "dwconv_ho", G_STRUCT_OFFSET (UfTuning, dwconv_ho), 1 },
   { "arith_f16", G_STRUCT_OFFSET (UfTuning, arith_f16), 0 },
   { "gemm_coopmat", G_STRUCT_OFFSET (UfTuning, gemm_coopmat), 0 },
+  { "weight_window_kib", G_STRUCT_OFFSET (UfTuning, weight_window_kib), 0 },
 };
 
 static UfTuning *
@@ -60,7 +61,7 @@ apply_overrides (guint row)
     for (guint k = 0; kv[0] && kv[1] && k < G_N_ELEMENTS (tuning_keys); k++) {
       guint v = strtoul (kv[1], NULL, 10);
       if (strcmp (kv[0], tuning_keys[k].key) == 0 && v >= tuning_keys[k].min
-          && v <= 1024)
+          && v <= (strcmp (kv[0], "weight_window_kib") == 0 ? 4u << 20 : 1024))
         G_STRUCT_MEMBER (guint, t, tuning_keys[k].offset) = v;
     }
     g_strfreev (kv);

@@ -21,6 +21,8 @@ struct _UfTuning {
   guint arith_f16;            /* 1: fp16 arithmetic (ARITH_F16 variants) where the device has it */
   guint gemm_coopmat;         /* 1: gemm-coopmat.comp where the device has cooperative matrices
                                (before gemm_tiled) */
+  guint weight_window_kib;    /* weight descriptor window (uf-vk.h); 0: half the device's
+                               * largest descriptor range (tests set a small one) */
 };
 
 /* The table row for a device of @props with the UF_TUNING overrides

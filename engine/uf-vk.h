@@ -65,6 +65,10 @@ struct _UfDevice {
   /* The work shapes for this device, resolved once when it is opened
    * (UF_TUNING read then), so sessions never share mutable tuning. */
   UfTuning *tuning;
+  /* Weight buffers may be larger than one descriptor can cover: a
+   * descriptor covers a window of 2 * weight_window bytes starting at a
+   * multiple of weight_window (uf-recorder.h, uf_rec_weights). */
+  VkDeviceSize weight_window;
 
   VkDescriptorSetLayout set_layout;
   VkPipelineLayout pipeline_layout;
@@ -79,8 +83,14 @@ struct _UfDevice {
   VkCommandPool upload_pool;  /* for one-off copies, under queue_lock */
 };
 
+/* A byte range of a buffer a descriptor covers. */
+typedef struct {
+  VkDeviceSize offset, size;
+} UfRange;
+
 /* A descriptor set for one set of buffers, and the texel views it holds. */
 typedef struct {
+  UfDevice *dev;
   VkDescriptorPool pool;
   VkDescriptorSet set;
   VkBufferView views[UF_N_TEXEL_BINDINGS];
@@ -110,8 +120,10 @@ gboolean uf_buffer_upload (UfDevice *dev, UfBuffer *buf, VkDeviceSize offset,
     const void *data, VkDeviceSize size, GError **error);
 gboolean uf_buffer_download (UfDevice *dev, UfBuffer *buf, VkDeviceSize offset,
     void *data, VkDeviceSize size, GError **error);
+/* @ranges: per binding, the part of the buffer the descriptor (and its
+ * texel view) covers; NULL, or a zero size, for the whole buffer. */
 gboolean uf_descriptors_init (UfDevice *dev, UfDescriptors *d,
-    UfBuffer *const buffers[UF_N_BINDINGS], GError **error);
+    UfBuffer *const buffers[UF_N_BINDINGS], const UfRange *ranges, GError **error);
 void uf_descriptors_clear (UfDevice *dev, UfDescriptors *d);
 void uf_descriptor_layout_bindings (VkDescriptorSetLayoutBinding out[UF_N_ALL_BINDINGS]);
 

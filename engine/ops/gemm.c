@@ -27,7 +27,17 @@ void
 uf_op_gemm_record (UfRecorder *rec, const UfGemmArgs *a)
 {
   g_assert (a->ldb % 8 == 0 && a->b_off % 8 == 0 && a->ldb >= a->N);
-  guint32 push[11] = { a->M, a->N, a->K, a->a_off, a->lda, a->b_off, a->ldb, a->bias_off,
+  /* B in binding 2 (F16) or 1, the bias in binding 1 */
+  guint32 b_end = a->b_off + a->K * a->ldb, bias = a->flags & UF_GEMM_BIAS;
+  guint32 lo32 = bias ? a->bias_off : 0, hi32 = bias ? a->bias_off + a->N : 0;
+  if (!a->b_f16) {
+    lo32 = bias ? MIN (lo32, a->b_off) : a->b_off;
+    hi32 = MAX (hi32, b_end);
+  }
+  UfWeightBase wb = uf_rec_weights (rec, lo32, hi32, a->b_f16 ? a->b_off : 0,
+      a->b_f16 ? b_end : 0);
+  guint32 push[11] = { a->M, a->N, a->K, a->a_off, a->lda,
+    a->b_off - (a->b_f16 ? wb.f16 : wb.f32), a->ldb, bias ? a->bias_off - wb.f32 : a->bias_off,
     a->c_off, a->ldc, a->flags };
   const UfDevice *dev = rec->dev;
   if (uf_tuning_use_coopmat (rec->tuning, dev)) {

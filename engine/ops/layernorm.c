@@ -9,7 +9,10 @@ uf_op_layernorm_record (UfRecorder *rec, const UfLayernormArgs *a)
   /* rows read as vec4 texels when they can be */
   guint32 spec[2] = { rec->tuning->rows_lx,
     uf_on_texels (a->C | a->in_off | a->out_off | a->gamma_off | a->beta_off) };
-  guint32 push[7] = { a->rows, a->C, a->in_off, a->out_off, a->gamma_off, a->beta_off };
+  UfWeightBase wb = uf_rec_weights (rec, MIN (a->gamma_off, a->beta_off),
+      MAX (a->gamma_off, a->beta_off) + a->C, 0, 0);
+  guint32 push[7] = { a->rows, a->C, a->in_off, a->out_off, a->gamma_off - wb.f32,
+    a->beta_off - wb.f32 };
   memcpy (&push[6], &a->eps, sizeof (float));
   uf_rec_dispatch (rec, UF_SHADER_LAYERNORM, spec, 2, push, sizeof (push),
       uf_div_up (a->rows, spec[0]), 1, 1);

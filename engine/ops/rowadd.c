@@ -8,7 +8,8 @@ void
 uf_op_rowadd_record (UfRecorder *rec, const UfRowaddArgs *a)
 {
   guint32 spec[1] = { rec->tuning->rows_lx };
-  guint32 push[5] = { a->rows, a->C, a->off, a->table_off, a->replace };
+  UfWeightBase wb = uf_rec_weights (rec, a->table_off, a->table_off + a->rows * a->C, 0, 0);
+  guint32 push[5] = { a->rows, a->C, a->off, a->table_off - wb.f32, a->replace };
   uf_rec_dispatch (rec, UF_SHADER_ROWADD, spec, 1, push, sizeof (push),
       uf_div_up (a->C, spec[0]), MIN (a->rows, MAX_GROUPS_Y), uf_div_up (a->rows, MAX_GROUPS_Y));
 }

@@ -94,7 +94,7 @@ uf_op_bench_run (UfOpBench *b, UfOpRecordFunc record, UfOpReferenceFunc referenc
   for (guint i = 0; i < UF_N_BINDINGS; i++)
     ptrs[i] = &bufs[i];
   UfDescriptors descriptors;
-  g_assert_true (uf_descriptors_init (dev, &descriptors, ptrs, &error));
+  g_assert_true (uf_descriptors_init (dev, &descriptors, ptrs, NULL, &error));
   g_assert_no_error (error);
 
   VkCommandBufferAllocateInfo ai = {

@@ -38,6 +38,10 @@ from uniformer_ref import S_CONFIG, Uniformer  # noqa: E402
 
 SMALL_CONFIG = dict(depths=(1, 1, 2, 1), dims=(32, 64, 128, 256), head_dim=32,
                     mlp_ratio=4, num_classes=174)
+# UniFormer-B's layout (spec §1.1): 190 MiB of F32 weights, more than one
+# descriptor covers on lavapipe (128 MiB), at a small input so the reference
+# stays quick.
+B_CONFIG = dict(S_CONFIG, depths=(5, 8, 20, 7))
 
 # name -> model config, input size and weight dtype of the engine's model file.
 # Seeds are picked so the top-6 logits are >= 1% of max|logit| apart: within
@@ -46,6 +50,7 @@ SMALL_CONFIG = dict(depths=(1, 1, 2, 1), dims=(32, 64, 128, 256), head_dim=32,
 CASES = {
     's8': dict(model=S_CONFIG, frames=8, crop=(224, 224), dtype='f32', seed=9),
     'small32': dict(model=SMALL_CONFIG, frames=32, crop=(96, 160), dtype='f16', seed=33),
+    'b8': dict(model=B_CONFIG, frames=8, crop=(64, 64), dtype='f32', seed=1),
 }
 
 # Gain g in std = g / sqrt(fan_in), per module-name suffix.  Branch outputs
