@@ -4,23 +4,13 @@
 
 #include <glib.h>
 
+#include "uf-shader-ids.h"
+
+/* One per row of shaders/meson.build's shader_variants. */
 typedef enum {
-  UF_SHADER_GEMM_F32,         /* shaders/gemm.comp, weights in binding 1 */
-  UF_SHADER_GEMM_F16,         /* shaders/gemm.comp, weights in binding 2 */
-  UF_SHADER_GEMM_TILED_F32,   /* shaders/gemm-tiled.comp, weights in binding 1 */
-  UF_SHADER_GEMM_TILED_F16,   /* shaders/gemm-tiled.comp, weights in binding 2 */
-  UF_SHADER_GEMM_TILED_F32_ARITH16,   /* the same two with fp16 arithmetic (ARITH_F16) */
-  UF_SHADER_GEMM_TILED_F16_ARITH16,
-  UF_SHADER_GEMM_COOPMAT_F32, /* shaders/gemm-coopmat.comp, weights in binding 1 */
-  UF_SHADER_GEMM_COOPMAT_F16, /* shaders/gemm-coopmat.comp, weights in binding 2 */
-  UF_SHADER_DWCONV,           /* shaders/dwconv.comp */
-  UF_SHADER_LAYERNORM,        /* shaders/layernorm.comp */
-  UF_SHADER_ATTENTION,        /* shaders/attention.comp */
-  UF_SHADER_ATTENTION_ARITH16,        /* shaders/attention.comp with fp16 arithmetic */
-  UF_SHADER_PATCHIFY,         /* shaders/patchify.comp */
-  UF_SHADER_MEANPOOL,         /* shaders/meanpool.comp */
-  UF_SHADER_ROWADD,           /* shaders/rowadd.comp */
-  UF_SHADER_PREPROCESS,       /* shaders/preprocess.comp */
+#define UF_SHADER_ID(id, name) UF_SHADER_##id,
+  UF_SHADER_LIST (UF_SHADER_ID)
+#undef UF_SHADER_ID
   UF_N_SHADERS
 } UfShaderId;
 

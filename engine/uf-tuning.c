@@ -15,10 +15,17 @@
 #include <string.h>
 #include "uf-tuning.h"
 
+/* By name, so a new field is one more entry per row, not a column; a field
+ * left out is 0. */
 static const UfTuning tuning_table[] = {
-  /* name  gemm_tiled gemm_lx gemm_tm gemm_cw gemm_bk dwconv_lx rows_lx attention_lx attention_ql preprocess_lx dwconv_wo dwconv_ho arith_f16 gemm_coopmat weight_window_kib */
-  { "cpu",        0,       8,     16,     16,     16,      16,       8,       8,           8,           8,          4,        4,        0,           0,           0 },
-  { "gpu",        1,      64,      4,      8,     16,      64,      64,      64,           2,          64,          4,        1,        1,           1,           0 },
+  { .name = "cpu", .gemm_tiled = 0, .gemm_lx = 8, .gemm_tm = 16, .gemm_cw = 16, .gemm_bk = 16,
+    .dwconv_lx = 16, .rows_lx = 8, .attention_lx = 8, .attention_ql = 8, .preprocess_lx = 8,
+    .dwconv_wo = 4, .dwconv_ho = 4, .arith_f16 = 0, .gemm_coopmat = 0,
+    .weight_window_kib = 0 },
+  { .name = "gpu", .gemm_tiled = 1, .gemm_lx = 64, .gemm_tm = 4, .gemm_cw = 8, .gemm_bk = 16,
+    .dwconv_lx = 64, .rows_lx = 64, .attention_lx = 64, .attention_ql = 2, .preprocess_lx = 64,
+    .dwconv_wo = 4, .dwconv_ho = 1, .arith_f16 = 1, .gemm_coopmat = 1,
+    .weight_window_kib = 0 },
 };
 
 static const struct {

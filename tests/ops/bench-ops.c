@@ -1,5 +1,7 @@
 /* bench-ops.c: times each op at the sizes UniFormer-S uses (16 x 224 x 224
- * unless noted), to show where the time goes. A benchmark, not a test:
+ * unless noted) and the video ViT-B models use (TimeSformer 8 x 224 x 224,
+ * VideoMAE 16 x 224 x 224), to show where the time goes. A benchmark, not a
+ * test:
  *   build/tests/ops/bench-ops [frames [only]]
  * With "only", just the rows whose name contains it (e.g. "fc", "DW"). */
 #include <math.h>
@@ -56,18 +58,33 @@ bench_dwconv (guint32 t, guint32 hw, guint32 C, guint32 ks, const char *what)
   uf_op_bench_clear (&b);
 }
 
+/* @groups groups of N tokens (1: all of them); @shared: TimeSformer's
+ * spatial groups (the cls row shared, tokens @groups rows apart); else
+ * consecutive rows (its temporal groups) */
 static void
-bench_attention (guint32 N, guint32 C, const char *what)
+bench_grouped_attention (guint32 N, guint32 C, guint32 groups, gboolean shared,
+    const char *what)
 {
   if (skipped (what))
     return;
-  UfAttentionArgs a = { N, C, 0, 3 * N * C, 0.125f, 64 };
+  guint32 rows = shared ? 1 + groups * (N - 1) : groups * N;
+  UfAttentionArgs a = {
+    .N = N, .C = C, .qkv_off = 0, .out_off = 3 * rows * C, .scale = 0.125f, .head_dim = 64,
+    .groups = groups, .base = shared ? 1 : 0, .group_stride = shared ? 1 : N,
+    .token_stride = shared ? groups : 1, .shared = shared, .cls_out_off = 4 * rows * C,
+  };
   UfOpBench b;
-  uf_op_bench_init (&b, device, 1, (gsize) 4 * N * C, 0, 0, 0, 0, 0, 1.0f);
+  uf_op_bench_init (&b, device, 1, (gsize) 4 * rows * C + groups * C, 0, 0, 0, 0, 0, 1.0f);
   b.repeats = 2;
   uf_op_bench_run (&b, RECORD (uf_op_attention_record), NULL, &a);
-  report (what, &b, 2.0 * N * N * C);
+  report (what, &b, 2.0 * groups * N * N * C);
   uf_op_bench_clear (&b);
+}
+
+static void
+bench_attention (guint32 N, guint32 C, const char *what)
+{
+  bench_grouped_attention (N, C, 1, FALSE, what);
 }
 
 static void
@@ -113,6 +130,14 @@ main (int argc, char **argv)
   bench_dwconv (t, 14, 320, 3, "stage3 DPE");
   bench_layernorm (n3, 320, "stage3 layernorm");
   bench_layernorm (n2, 128, "stage2 layernorm");
+  /* the video ViT-B models (C 768, 12 heads, MLP 3072) */
+  bench_gemm (1 + 196 * 8, 2304, 768, FALSE, "ViT-B qkv (768->2304, 1569 rows)");
+  bench_gemm (1 + 196 * 8, 3072, 768, FALSE, "ViT-B fc1 (768->3072, 1569 rows)");
+  bench_gemm (1 + 196 * 8, 768, 3072, FALSE, "ViT-B fc2 (3072->768, 1569 rows)");
+  bench_grouped_attention (8, 768, 196, FALSE, "TimeSformer temporal attn (196 x 8)");
+  bench_grouped_attention (197, 768, 8, TRUE, "TimeSformer spatial attn (8 x 197)");
+  bench_attention (1568, 768, "VideoMAE attention (1568 tokens)");
+  bench_layernorm (1 + 196 * 8, 768, "ViT-B layernorm (1569 rows)");
   uf_device_unref (device);
   return 0;
 }
