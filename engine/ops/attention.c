@@ -52,7 +52,11 @@ uf_op_attention_record (UfRecorder *rec, const UfAttentionArgs *a)
   /* models are checked by uf_op_attention_check_shape; offsets are the plan's */
   g_assert (a->head_dim % 4 == 0 && a->C % 4 == 0 && a->qkv_off % 4 == 0);
   g_assert (groups_of (a) <= MAX_GROUPS_Z);
-  guint32 spec[3] = { rec->tuning->attention_lx, a->head_dim, rec->tuning->attention_ql };
+  /* short groups (TimeSformer's temporal ones: T tokens) take fewer
+   * queries per invocation, so a workgroup is not mostly idle lanes */
+  guint32 lx = rec->tuning->attention_lx;
+  guint32 ql = MAX (1, MIN (rec->tuning->attention_ql, uf_div_up (a->N, lx)));
+  guint32 spec[3] = { lx, a->head_dim, ql };
   guint32 push[10] = { a->N, a->C, a->qkv_off, a->out_off, 0, a->base, a->group_stride,
     token_stride_of (a), a->shared, a->cls_out_off };
   memcpy (&push[4], &a->scale, sizeof (float));
