@@ -30,7 +30,6 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
 
 CONFIGS = {'ts-b8': ('timesformer', 'b8'), 'vm-b16': ('videomae', 'b16')}
-KERNELS = [None, 'Haswell', 'SkylakeX']     # None: OpenBLAS's own choice
 
 
 def field(text, name):
@@ -80,20 +79,11 @@ def peer(family, preset, runs):
 
 
 def time_peer(family, preset, runs):
-    results = {}
-    for kernel in KERNELS:
-        env = dict(os.environ)
-        env.pop('OPENBLAS_CORETYPE', None)
-        if kernel:
-            env['OPENBLAS_CORETYPE'] = kernel
-        out = subprocess.run([sys.executable, __file__, '--peer', family, preset,
-                              '--runs', str(runs)], env=env, check=True,
-                             capture_output=True, text=True).stdout
-        results[kernel or 'default'] = json.loads(out.strip().splitlines()[-1])['ms']
-        print('  peer, OpenBLAS kernel %-8s %9.0f ms per clip' % (kernel or 'default',
-                                                                results[kernel or 'default']))
-    best = min(results, key=results.get)
-    return best, results[best]
+    import blas_peer
+    kernel, ms, _ = blas_peer.fastest(
+        [sys.executable, __file__, '--peer', family, preset, '--runs', str(runs)],
+        lambda out: json.loads(out.strip().splitlines()[-1])['ms'])
+    return kernel, ms
 
 
 def main():
