@@ -105,6 +105,9 @@ enum {
   PROP_POST_MESSAGES,
   PROP_LATE_WINDOWS,
   PROP_NUM_FRAMES,
+  PROP_NUM_CLASSES,
+  PROP_LABELS,
+  PROP_MODEL_NAME,
   PROP_WINDOWS_CLASSIFIED,
   PROP_WINDOWS_SKIPPED,
   PROP_LAST_INFERENCE_TIME,
@@ -133,6 +136,9 @@ struct _GstUniformerInfer {
   UfResizeMode resize_mode;
   Settings props;
   guint num_frames;
+  guint num_classes;
+  gchar **labels;               /* of the loaded model, kept after stop */
+  gchar *model_name;
   guint64 windows_classified, windows_skipped;
   guint64 last_inference_ns, total_inference_ns;
 
@@ -865,6 +871,11 @@ gst_uniformer_infer_start (GstBaseTransform * trans)
 
   GST_OBJECT_LOCK (self);
   self->num_frames = frames;
+  self->num_classes = self->info->num_classes;
+  g_strfreev (self->labels);
+  self->labels = g_strdupv ((gchar **) self->info->labels);
+  g_free (self->model_name);
+  self->model_name = g_strdup (self->info->name);
   self->windows_classified = self->windows_skipped = 0;
   self->last_inference_ns = self->total_inference_ns = 0;
   GST_OBJECT_UNLOCK (self);
@@ -1041,6 +1052,15 @@ gst_uniformer_infer_get_property (GObject * object, guint prop_id, GValue * valu
     case PROP_NUM_FRAMES:
       g_value_set_uint (value, self->num_frames);
       break;
+    case PROP_NUM_CLASSES:
+      g_value_set_uint (value, self->num_classes);
+      break;
+    case PROP_LABELS:
+      g_value_set_boxed (value, self->labels);
+      break;
+    case PROP_MODEL_NAME:
+      g_value_set_string (value, self->model_name);
+      break;
     case PROP_WINDOWS_CLASSIFIED:
       g_value_set_uint64 (value, self->windows_classified);
       break;
@@ -1067,6 +1087,8 @@ gst_uniformer_infer_finalize (GObject * object)
   GstUniformerInfer *self = GST_UNIFORMER_INFER (object);
 
   g_clear_pointer (&self->retired, uniformer_worker_free);
+  g_strfreev (self->labels);
+  g_free (self->model_name);
   g_free (self->model_path);
   g_free (self->device_name);
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -1223,6 +1245,37 @@ gst_uniformer_infer_class_init (GstUniformerInferClass * klass)
   g_object_class_install_property (gobject_class, PROP_NUM_FRAMES,
       g_param_spec_uint ("num-frames", "Number of frames", "Frames per window, from the "
           "model (0 until the element has loaded it, in PAUSED)", 0, G_MAXUINT, 0,
+          READ_ONLY));
+  /**
+   * GstUniformerInfer:num-classes:
+   *
+   * Classes the model tells apart.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_NUM_CLASSES,
+      g_param_spec_uint ("num-classes", "Number of classes", "Classes the model tells apart "
+          "(0 until the element has loaded it, in PAUSED)", 0, G_MAXUINT, 0, READ_ONLY));
+  /**
+   * GstUniformerInfer:labels:
+   *
+   * The model's class names, in class-id order.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_LABELS,
+      g_param_spec_boxed ("labels", "Labels", "The model's class names, in class-id order "
+          "(NULL until the element has loaded it, in PAUSED)", G_TYPE_STRV, READ_ONLY));
+  /**
+   * GstUniformerInfer:model-name:
+   *
+   * The loaded model's name, as its results carry it.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MODEL_NAME,
+      g_param_spec_string ("model-name", "Model name", "The loaded model's name, as its "
+          "results carry it (NULL until the element has loaded it, in PAUSED)", NULL,
           READ_ONLY));
   /**
    * GstUniformerInfer:windows-classified:

@@ -220,6 +220,25 @@ test_no_wait_for_running (gconstpointer data)
   infer_harness_finish (h);
 }
 
+/* What the loaded model is, as read-only properties. */
+static void
+test_model_properties (void)
+{
+  GstHarness *h = wait_harness ();
+  GstElement *e = infer_element (h);
+  gchar **labels = NULL, *name = NULL;
+  guint classes = 0;
+
+  g_object_get (e, "num-classes", &classes, "labels", &labels, "model-name", &name, NULL);
+  g_assert_cmpuint (classes, ==, TINY_CLASSES);
+  g_assert_cmpuint (g_strv_length (labels), ==, TINY_CLASSES);
+  g_assert_cmpstr (labels[4], ==, "class 4");
+  g_assert_cmpstr (name, ==, "model-writer test model");
+  g_strfreev (labels);
+  g_free (name);
+  infer_harness_finish (h);
+}
+
 /* Interlaced video is refused in caps (the GPU resize reads frames as
  * progressive); without the field, or progressive, it is taken. */
 static void
@@ -259,6 +278,7 @@ main (int argc, char **argv)
   g_test_add_func ("/infer-robust/no-pts", test_no_pts);
   g_test_add_func ("/infer-robust/buffer-identity", test_buffer_identity);
   g_test_add_func ("/infer-robust/properties-while-playing", test_properties_while_playing);
+  g_test_add_func ("/infer-robust/model-properties", test_model_properties);
   g_test_add_func ("/infer-robust/interlaced-refused", test_interlaced_refused);
   g_test_add_data_func ("/infer-robust/flush-does-not-wait", GINT_TO_POINTER (FALSE),
       test_no_wait_for_running);
