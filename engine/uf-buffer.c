@@ -73,6 +73,18 @@ uf_buffer_destroy (UfDevice *dev, UfBuffer *buf)
 
 /* Copies through a temporary host-visible buffer, so device-local memory
  * works on every device; used at load time and by tests, not per frame. */
+void
+uf_cmd_barrier (VkCommandBuffer cb, VkPipelineStageFlags src, VkAccessFlags src_access,
+    VkPipelineStageFlags dst, VkAccessFlags dst_access)
+{
+  VkMemoryBarrier b = {
+    .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+    .srcAccessMask = src_access,
+    .dstAccessMask = dst_access,
+  };
+  vkCmdPipelineBarrier (cb, src, dst, 0, 1, &b, 0, NULL, 0, NULL);
+}
+
 static gboolean
 staged_copy (UfDevice *dev, UfBuffer *buf, VkDeviceSize offset, void *data, VkDeviceSize size,
     gboolean to_device, GError **error)
@@ -116,10 +128,16 @@ staged_copy (UfDevice *dev, UfBuffer *buf, VkDeviceSize offset, void *data, VkDe
       error);
   if (ok) {
     vkBeginCommandBuffer (cb, &bi);
-    if (to_device)
+    if (to_device) {
       vkCmdCopyBuffer (cb, staging.buffer, buf->buffer, 1, &region);
-    else
+    } else {
+      /* what shaders submitted earlier wrote, copied, then read by the host */
+      uf_cmd_barrier (cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+          VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
       vkCmdCopyBuffer (cb, buf->buffer, staging.buffer, 1, &region);
+      uf_cmd_barrier (cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+          VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+    }
     vkEndCommandBuffer (cb);
     ok = uf_device_submit_and_wait (dev, cb, fence, error);
   }

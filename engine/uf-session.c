@@ -156,18 +156,6 @@ submitter_clear (UfSession *ss, UfSubmitter *sub)
   g_clear_pointer (&sub->windows, g_hash_table_unref);
 }
 
-static void
-barrier (VkCommandBuffer cb, VkPipelineStageFlags src, VkAccessFlags src_access,
-    VkPipelineStageFlags dst, VkAccessFlags dst_access)
-{
-  VkMemoryBarrier b = {
-    .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
-    .srcAccessMask = src_access,
-    .dstAccessMask = dst_access,
-  };
-  vkCmdPipelineBarrier (cb, src, dst, 0, 1, &b, 0, NULL, 0, NULL);
-}
-
 /* The forward pass's pipelines, built on every core before it is recorded
  * (uf-pipelines.c says why). */
 static gboolean
@@ -194,7 +182,7 @@ record_forward (UfSession *ss, GError **error)
     vkCmdResetQueryPool (cb, ss->queries, 0, ss->n_stages + 1);
   /* Frames preprocessed by earlier submissions, and the host's write of
    * the slot list, must be visible to the first op. */
-  barrier (cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_HOST_BIT |
+  uf_cmd_barrier (cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_HOST_BIT |
       VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_HOST_WRITE_BIT |
       VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
       VK_ACCESS_SHADER_READ_BIT);
@@ -208,10 +196,10 @@ record_forward (UfSession *ss, GError **error)
     .srcOffset = (VkDeviceSize) ss->layout->logits * sizeof (float),
     .size = ss->model->info.num_classes * sizeof (float),
   };
-  barrier (cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+  uf_cmd_barrier (cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
       VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
   vkCmdCopyBuffer (cb, ss->arena.buffer, ss->results.buffer, 1, &region);
-  barrier (cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+  uf_cmd_barrier (cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
       VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
   gboolean ok = uf_rec_finish (&rec, error);
   ok = uf_vk_check (vkEndCommandBuffer (cb), "vkEndCommandBuffer", ok ? error : NULL) && ok;

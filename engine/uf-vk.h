@@ -118,8 +118,13 @@ gboolean uf_buffer_create (UfDevice *dev, VkDeviceSize size, gboolean host_visib
 void uf_buffer_destroy (UfDevice *dev, UfBuffer *buf);
 gboolean uf_buffer_upload (UfDevice *dev, UfBuffer *buf, VkDeviceSize offset,
     const void *data, VkDeviceSize size, GError **error);
+/* Waits for the copy; a download is ordered after the shader writes
+ * submitted before it. */
 gboolean uf_buffer_download (UfDevice *dev, UfBuffer *buf, VkDeviceSize offset,
     void *data, VkDeviceSize size, GError **error);
+/* A global memory barrier from @src (@src_access) to @dst (@dst_access). */
+void uf_cmd_barrier (VkCommandBuffer cb, VkPipelineStageFlags src, VkAccessFlags src_access,
+    VkPipelineStageFlags dst, VkAccessFlags dst_access);
 /* @ranges: per binding, the part of the buffer the descriptor (and its
  * texel view) covers; NULL, or a zero size, for the whole buffer. */
 gboolean uf_descriptors_init (UfDevice *dev, UfDescriptors *d,

@@ -110,6 +110,10 @@ uf_op_bench_run (UfOpBench *b, UfOpRecordFunc record, UfOpReferenceFunc referenc
   g_assert_cmpint (vkCreateFence (dev->device, &fi, NULL, &fence), ==, VK_SUCCESS);
   VkCommandBufferBeginInfo bi = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
   vkBeginCommandBuffer (cb, &bi);
+  /* the uploads submitted before are visible to the op */
+  uf_cmd_barrier (cb, VK_PIPELINE_STAGE_TRANSFER_BIT | VK_PIPELINE_STAGE_HOST_BIT,
+      VK_ACCESS_TRANSFER_WRITE_BIT | VK_ACCESS_HOST_WRITE_BIT,
+      VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT);
   UfRecorder rec;
   uf_rec_init (&rec, dev, cb, descriptors.set, VK_NULL_HANDLE);
   if (b->tuning)

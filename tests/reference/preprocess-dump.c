@@ -82,56 +82,13 @@ new_session (UfModel *model, UfResizeMode mode, UfBuffer **ring)
 }
 
 /* Reads @n floats from @offset of @ring once the commands submitted before
- * have written them. */
+ * have written them (the download orders itself after them). */
 static void
 read_ring (UfDevice *dev, UfBuffer *ring, VkDeviceSize offset, float *out, gsize n)
 {
   GError *error = NULL;
-  UfBuffer host;
-  g_assert_true (uf_buffer_create (dev, n * sizeof (float), TRUE, &host, &error));
-  VkCommandBufferAllocateInfo ai = {
-    .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
-    .commandPool = dev->upload_pool,
-    .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
-    .commandBufferCount = 1,
-  };
-  VkCommandBuffer cb;
-  VkFence fence;
-  VkFenceCreateInfo fi = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
-  g_mutex_lock (&dev->queue_lock);
-  g_assert_cmpint (vkAllocateCommandBuffers (dev->device, &ai, &cb), ==, VK_SUCCESS);
-  g_mutex_unlock (&dev->queue_lock);
-  g_assert_cmpint (vkCreateFence (dev->device, &fi, NULL, &fence), ==, VK_SUCCESS);
-  VkCommandBufferBeginInfo bi = {
-    .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
-    .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT,
-  };
-  vkBeginCommandBuffer (cb, &bi);
-  VkMemoryBarrier before = {
-    .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
-    .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT,
-    .dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT,
-  };
-  vkCmdPipelineBarrier (cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
-      VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &before, 0, NULL, 0, NULL);
-  VkBufferCopy region = { .srcOffset = offset, .size = n * sizeof (float) };
-  vkCmdCopyBuffer (cb, ring->buffer, host.buffer, 1, &region);
-  VkMemoryBarrier after = {
-    .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
-    .srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
-    .dstAccessMask = VK_ACCESS_HOST_READ_BIT,
-  };
-  vkCmdPipelineBarrier (cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1,
-      &after, 0, NULL, 0, NULL);
-  vkEndCommandBuffer (cb);
-  g_assert_true (uf_device_submit_and_wait (dev, cb, fence, &error));
+  g_assert_true (uf_buffer_download (dev, ring, offset, out, n * sizeof (float), &error));
   g_assert_no_error (error);
-  memcpy (out, host.mapped, n * sizeof (float));
-  vkDestroyFence (dev->device, fence, NULL);
-  g_mutex_lock (&dev->queue_lock);
-  vkFreeCommandBuffers (dev->device, dev->upload_pool, 1, &cb);
-  g_mutex_unlock (&dev->queue_lock);
-  uf_buffer_destroy (dev, &host);
 }
 
 /* ---- .npy files ----------------------------------------------------------- */
