@@ -17,6 +17,9 @@
 #define MAX_MLP 16384
 #define MAX_PATCH 64
 #define MAX_TUBELET 8
+/* tokens of one clip: the attention op's group count (Z) and the tables
+ * built at load are bounded by it */
+#define MAX_TOKENS 65535
 
 const char *const vit_stage_names[] = { "embed", "blocks", "head", NULL };
 
@@ -35,6 +38,12 @@ check_params (const VitParams *p, GError **error)
   if (p->hidden % p->heads != 0)
     INVALID ("metadata \"num_heads\" is %u, which does not divide hidden_size %u", p->heads,
         p->hidden);
+  guint64 patches = (guint64) (p->frames / p->tubelet) * (p->height / p->patch)
+      * (p->width / p->patch);
+  if (patches > MAX_TOKENS)
+    INVALID ("%u frames of %ux%u in %ux%ux%u patches make %" G_GUINT64_FORMAT " tokens; "
+        "this engine runs at most %u", p->frames, p->height, p->width, p->tubelet, p->patch,
+        p->patch, patches, MAX_TOKENS);
   return TRUE;
 #undef INVALID
 }

@@ -155,6 +155,25 @@ def run_case(name, family, options, workdir):
     return ok and converted is not None and classify(name, 'converted', converted, outdir, bound)
 
 
+def too_many_tokens(workdir):
+    """A model whose metadata asks for 4096x4096 frames in 1-pixel patches is
+    refused when it loads, naming the token count, before anything of that
+    size is allocated."""
+    outdir = os.path.join(workdir, 'vivit')
+    model, _, info = make_vit_case.load_case(outdir)
+    meta = metadata(info)
+    meta.update(crop_height='4096', crop_width='4096', patch_size='1')
+    tensors = {k: v.numpy().astype(np.float32)
+               for k, v in video_vit_ref.engine_state_dict(model).items()}
+    path = os.path.join(workdir, 'huge.safetensors')
+    safetensors.write(path, tensors, meta)
+    r = subprocess.run([os.environ['UF_CLASSIFY'], '-m', path, '--bench', '1'],
+                       capture_output=True, text=True)
+    ok = r.returncode != 0 and 'tokens; this engine runs at most' in r.stderr
+    print('too-many-tokens    %s: %s' % ('ok' if ok else 'FAILED', r.stderr.strip()))
+    return ok
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--case', choices=sorted(CASES), action='append')
@@ -164,6 +183,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         workdir = args.keep or tmp
         results = [run_case(n, *CASES[n], workdir) for n in names]
+        if 'vivit' in names:
+            results.append(too_many_tokens(workdir))
     return 0 if all(results) else 1
 
 
