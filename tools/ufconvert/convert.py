@@ -117,29 +117,39 @@ def model_tensors(state, keys, dtype):
     return out
 
 
-def metadata(a, opts, names, name, provenance):
-    """The __metadata__ object (all strings) for Arch a."""
+def common_metadata(architecture, num_classes, pre, names, name, provenance):
+    """The __metadata__ keys every model file has (all strings); @pre holds
+    the preprocessing: frames, sampling_rate, source_fps, crop, mean, std,
+    color_order."""
     join = lambda values: ",".join(number(v) for v in values)
     return {
         "format": "gst-uniformer",
         "format_version": FORMAT_VERSION,
-        "architecture": "uniformer",
+        "architecture": architecture,
+        "num_classes": str(num_classes),
+        "frames": str(pre.frames),
+        "sampling_rate": str(pre.sampling_rate),
+        "source_fps": number(pre.source_fps),
+        "crop_height": str(pre.crop[0]),
+        "crop_width": str(pre.crop[1]),
+        "mean": join(pre.mean),
+        "std": join(pre.std),
+        "color_order": pre.color_order,
+        "labels": json.dumps(names, ensure_ascii=False),
+        "name": name,
+        "provenance": provenance,
+    }
+
+
+def metadata(a, opts, names, name, provenance):
+    """The __metadata__ object (all strings) for Arch a."""
+    join = lambda values: ",".join(number(v) for v in values)
+    return {
+        **common_metadata("uniformer", a.num_classes, opts, names, name, provenance),
         "depths": join(a.depths),
         "dims": join(a.dims),
         "head_dim": str(a.head_dim),
         "mlp_ratio": str(a.mlp_ratio),
-        "num_classes": str(a.num_classes),
-        "frames": str(opts.frames),
-        "sampling_rate": str(opts.sampling_rate),
-        "source_fps": number(opts.source_fps),
-        "crop_height": str(opts.crop[0]),
-        "crop_width": str(opts.crop[1]),
-        "mean": join(opts.mean),
-        "std": join(opts.std),
-        "color_order": opts.color_order,
-        "labels": json.dumps(names, ensure_ascii=False),
-        "name": name,
-        "provenance": provenance,
     }
 
 
@@ -261,6 +271,8 @@ def _convert_vit(source, output, opts, src, family, from_hf):
     name = opts.name if opts.name is not None else default_name(source)
     out = vit.output_tensors(state, a, pre)
     tensors = model_tensors(out, list(out), opts.dtype)
-    safetensors.write(output, tensors, vit.metadata(a, pre, label_names, name,
-                                                    provenance_of(source, src.files), number))
+    safetensors.write(output, tensors, {
+        **common_metadata(a.family, a.num_classes, pre, label_names, name,
+                          provenance_of(source, src.files)),
+        **vit.metadata(a)})
     return vit.Converted(a, pre), src.how, heads_source

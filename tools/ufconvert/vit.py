@@ -16,7 +16,6 @@ The output is docs/model-format.md, "Video ViT families".
 
 import collections
 import dataclasses
-import json
 import math
 import re
 from typing import Optional
@@ -567,13 +566,10 @@ def eps_text(x):
                   + m.group(2), text)
 
 
-def metadata(a, pre, names, name, provenance, number):
-    """The __metadata__ object (all strings) of a video ViT model file."""
-    join = lambda values: ",".join(number(v) for v in values)
+def metadata(a):
+    """The family's own __metadata__ keys (all strings); convert.py adds
+    the ones every model file has."""
     return {
-        "format": "gst-uniformer",
-        "format_version": "1",
-        "architecture": a.family,
         "hidden_size": str(a.hidden),
         "depth": str(a.depth),
         "num_heads": str(a.num_heads),
@@ -584,16 +580,4 @@ def metadata(a, pre, names, name, provenance, number):
         "head_norm_eps": eps_text(a.head_norm_eps),
         "gelu": a.gelu,
         "pooling": a.pooling,
-        "num_classes": str(a.num_classes),
-        "frames": str(pre.frames),
-        "sampling_rate": str(pre.sampling_rate),
-        "source_fps": number(pre.source_fps),
-        "crop_height": str(pre.crop[0]),
-        "crop_width": str(pre.crop[1]),
-        "mean": join(pre.mean),
-        "std": join(pre.std),
-        "color_order": pre.color_order,
-        "labels": json.dumps(names, ensure_ascii=False),
-        "name": name,
-        "provenance": provenance,
     }
