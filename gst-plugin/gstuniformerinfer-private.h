@@ -52,6 +52,7 @@ struct _GstUniformerInfer {
   UfSession *session;           /* owned by the worker */
   UniformerWorker *worker;
   UniformerWorker *retired;     /* stopped, maybe still finishing a run */
+  UfModel *retired_model;       /* the retired worker's, released after it */
 
   /* streaming-thread state */
   Settings cur;

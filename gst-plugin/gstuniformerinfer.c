@@ -248,6 +248,15 @@ gst_uniformer_infer_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCap
 
 /* ---- start / stop -------------------------------------------------------- */
 
+/* Waits for a stopped worker to have freed its session, then lets go of
+ * the model and device it ran on. */
+static void
+release_retired (GstUniformerInfer * self)
+{
+  g_clear_pointer (&self->retired, uniformer_worker_free);
+  g_clear_pointer (&self->retired_model, uf_model_unref);
+}
+
 static gboolean
 gst_uniformer_infer_start (GstBaseTransform * trans)
 {
@@ -264,7 +273,7 @@ gst_uniformer_infer_start (GstBaseTransform * trans)
   GST_OBJECT_UNLOCK (self);
 
   /* a worker stopped before may still be finishing its last run */
-  g_clear_pointer (&self->retired, uniformer_worker_free);
+  release_retired (self);
   self->device = uf_device_open (device, &error);
   if (self->device == NULL) {
     UNIFORMER_POST_ENGINE_ERROR (self, error, path, NULL);
@@ -330,11 +339,15 @@ gst_uniformer_infer_stop (GstBaseTransform * trans)
   guint messages;
 
   /* The worker frees the session once its run (if any) has ended: the
-   * state change does not wait for the GPU; start() or finalize() joins. */
+   * state change does not wait for the GPU; start() or finalize() joins.
+   * The model (and with it the device) is kept until then, so that the
+   * worker thread only ever frees the session: destroying a Vulkan device
+   * there raced with instances being made on the element's thread. */
   if (self->worker) {
     uniformer_worker_stop (self->worker);
-    g_clear_pointer (&self->retired, uniformer_worker_free);
+    release_retired (self);
     self->retired = g_steal_pointer (&self->worker);
+    self->retired_model = g_steal_pointer (&self->model);
   }
   self->session = NULL;
   g_queue_clear_full (&self->ready, uniformer_report_free);
@@ -517,7 +530,7 @@ gst_uniformer_infer_finalize (GObject * object)
 {
   GstUniformerInfer *self = GST_UNIFORMER_INFER (object);
 
-  g_clear_pointer (&self->retired, uniformer_worker_free);
+  release_retired (self);
   g_strfreev (self->labels);
   g_free (self->model_name);
   g_free (self->model_path);
