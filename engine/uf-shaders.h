@@ -6,7 +6,7 @@
 
 #include "uf-shader-ids.h"
 
-/* One per row of shaders/meson.build's shader_variants. */
+/* One per shader module of the op list (engine/ops/meson.build). */
 typedef enum {
 #define UF_SHADER_ID(id, name) UF_SHADER_##id,
   UF_SHADER_LIST (UF_SHADER_ID)

@@ -2,7 +2,7 @@
  * with fp16 arithmetic where the tuning asks and the device has it). */
 #include <math.h>
 #include <string.h>
-#include "uf-ops.h"
+#include "attention.h"
 
 /* A head's query and accumulators live in registers (HD / 4 vec4 each). */
 #define MAX_HEAD_DIM 256

@@ -1,5 +1,5 @@
 /* dwconv.c: depthwise 3-D convolutions, DPE and local MHRA (shaders/dwconv.comp). */
-#include "uf-ops.h"
+#include "dwconv.h"
 
 void
 uf_op_dwconv_record (UfRecorder *rec, const UfDwconvArgs *a)

@@ -3,7 +3,7 @@
  * has it, shaders/gemm-coopmat.comp on GPUs with cooperative matrices;
  * engine/uf-tuning.c chooses). */
 #include <math.h>
-#include "uf-ops.h"
+#include "gemm.h"
 
 /* gemm.comp's tile width: the widest of 32, 16, 8 (up to the table's
  * gemm_cw) that divides ldb and still keeps 85% of the lanes of the last

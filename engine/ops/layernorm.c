@@ -1,7 +1,7 @@
 /* layernorm.c: LayerNorm over channels (shaders/layernorm.comp). */
 #include <math.h>
 #include <string.h>
-#include "uf-ops.h"
+#include "layernorm.h"
 
 void
 uf_op_layernorm_record (UfRecorder *rec, const UfLayernormArgs *a)

@@ -1,5 +1,5 @@
 /* meanpool.c: mean over all tokens before the head (shaders/meanpool.comp). */
-#include "uf-ops.h"
+#include "meanpool.h"
 
 void
 uf_op_meanpool_record (UfRecorder *rec, const UfMeanpoolArgs *a)

@@ -1,5 +1,5 @@
 /* patchify.c: im2col for the patch embeddings (shaders/patchify.comp). */
-#include "uf-ops.h"
+#include "patchify.h"
 
 #define MAX_GROUPS_Y 65535u   /* the shader folds larger token counts into Z */
 

@@ -1,7 +1,7 @@
 /* preprocess.c: frame conversion, resize, crop and normalisation
  * (shaders/preprocess.comp). */
 #include <math.h>
-#include "uf-ops.h"
+#include "preprocess.h"
 
 void
 uf_op_preprocess_record (UfRecorder *rec, const UfPreprocessArgs *a)

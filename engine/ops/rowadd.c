@@ -1,6 +1,6 @@
 /* rowadd.c: adds a table of rows (position and time embeddings) to the
  * token rows, in place (shaders/rowadd.comp). */
-#include "uf-ops.h"
+#include "rowadd.h"
 
 #define MAX_GROUPS_Y 65535u   /* the shader folds larger row counts into Z */
 

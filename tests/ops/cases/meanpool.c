@@ -1,0 +1,35 @@
+/* cases/meanpool.c: mean over tokens. Bound: 4x the worst fp32 error
+ * measured on lavapipe when it was set, rounded up to two significant
+ * digits. */
+#include "../op-case.h"
+
+#define MEANPOOL_BOUND 7.3e-7
+
+typedef struct {
+  guint32 N, C;
+  const char *bench;
+} MeanpoolRow;
+
+static const MeanpoolRow rows[] = {
+  { 97, 43 },
+  { 8 * 7 * 7, 512, "stage4 meanpool" },
+};
+
+static void
+run (UfOpCase *oc, gconstpointer row)
+{
+  const MeanpoolRow *c = row;
+  UfMeanpoolArgs a = { c->N, c->C, 3, 3 + c->N * c->C + 1 };
+  UfOpBench b;
+  uf_op_bench_init (&b, oc->dev, 5, a.out_off + c->C, 0, 0, 0, 0, 0, 1.0f);
+  uf_op_case_run (oc, &b, RECORD (uf_op_meanpool_record), REFERENCE (uf_op_meanpool_reference),
+      &a);
+  uf_op_case_check (oc, &b, UF_OP_SPAN (a.out_off, a.C), 0.0, MEANPOOL_BOUND,
+      (double) c->N * c->C, "meanpool");
+  uf_op_bench_clear (&b);
+}
+
+const UfOpSuite uf_op_cases_meanpool[] = {
+  { "meanpool", UF_OP_ROWS (rows, MeanpoolRow), run, TRUE },
+  { NULL },
+};
