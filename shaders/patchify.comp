@@ -10,8 +10,12 @@
 //   mode 2, the video ViTs: kernel = stride (tubelet, patch, patch), no
 //     padding, from ring slots; K order (c, kt, kh, kw); tokens (t, h, w), or
 //     (h, w, t) with time_minor (TimeSformer's order).
+//   modes 3 and 4, the light models' stem: k3, pad 1, strides (stride_t,
+//     stride_s, stride_s); mode 3 from ring slots, K order (c, kt, kh, kw),
+//     PyTorch's; mode 4 from channels-last [T][H][W][Cin], K order (kt, kh,
+//     kw, c) (the host permutes the weights to match).
 // With TEXELS each invocation gathers four consecutive k, which lie next to
-// each other in the source too (kw in mode 0, c in mode 1), as one vec4
+// each other in the source too (kw in modes 0 and 2, c in modes 1 and 4), as one vec4
 // texel fetch (on lavapipe a storage-buffer load under a branch is a loop
 // over the lanes); the host sets it when W (mode 0) or Cin (mode 1) and
 // the offsets are multiples of 4.
@@ -34,10 +38,58 @@ layout(push_constant) uniform Push {
   uint in_off, out_off;     // in_off: ring slot stride in modes 0 and 2
   uint slots_off;
   uint tubelet, patch_size, time_minor;   // mode 2
+  uint stride_t, stride_s;                // modes 3 and 4
 } p;
+
+// Modes 3 and 4: an invocation per (token, run of k), tokens along X, so a
+// workgroup covers LX tokens (one per k would make the stem's 81-wide rows
+// a million tiny workgroups): a run is one channel's 27 taps (mode 3) or
+// one tap's Cin channels (mode 4, four at a time with TEXELS).
+void conv3(uint token, uint run)
+{
+  uint K = p.Cin * 27u;
+  uint wo = token % p.Wo;
+  uint ho = (token / p.Wo) % p.Ho;
+  uint to = token / (p.Wo * p.Ho);
+  uint row = p.out_off + token * K;
+  if (p.mode == 3u) {
+    uint c = run;
+    for (uint tap = 0u; tap < 27u; tap++) {
+      int ti = int(to * p.stride_t + tap / 9u) - 1;
+      int hi = int(ho * p.stride_s + (tap / 3u) % 3u) - 1;
+      int wi = int(wo * p.stride_s + tap % 3u) - 1;
+      float v = 0.0;
+      if (ti >= 0 && ti < int(p.T) && hi >= 0 && hi < int(p.H) && wi >= 0 && wi < int(p.W))
+        v = ring[slots[p.slots_off + uint(ti)] * p.in_off + (c * p.H + uint(hi)) * p.W
+            + uint(wi)];
+      act[row + c * 27u + tap] = v;
+    }
+    return;
+  }
+  uint tap = run;
+  int ti = int(to * p.stride_t + tap / 9u) - 1;
+  int hi = int(ho * p.stride_s + (tap / 3u) % 3u) - 1;
+  int wi = int(wo * p.stride_s + tap % 3u) - 1;
+  bool inside = ti >= 0 && ti < int(p.T) && hi >= 0 && hi < int(p.H) && wi >= 0
+      && wi < int(p.W);
+  uint src = inside ? p.in_off + ((uint(ti) * p.H + uint(hi)) * p.W + uint(wi)) * p.Cin : 0u;
+  for (uint c = 0u; c < p.Cin; c += V) {
+    vec4 v = vec4(0.0);
+    if (inside)
+      v = TEXELS ? texelFetch(act_texels, int((src + c) >> 2)) : vec4(act[src + c]);
+    for (uint j = 0u; j < V; j++)
+      act[row + tap * p.Cin + c + j] = v[j];
+  }
+}
 
 void main()
 {
+  if (p.mode >= 3u) {
+    uint token = gl_GlobalInvocationID.x + gl_GlobalInvocationID.z * 65535u * gl_WorkGroupSize.x;
+    if (token < p.To * p.Ho * p.Wo && gl_GlobalInvocationID.y < (p.mode == 3u ? p.Cin : 27u))
+      conv3(token, gl_GlobalInvocationID.y);
+    return;
+  }
   uint k = gl_GlobalInvocationID.x * V;
   uint token = gl_GlobalInvocationID.y + gl_GlobalInvocationID.z * 65535u;
   uint K = p.mode == 2u ? p.Cin * p.tubelet * p.patch_size * p.patch_size

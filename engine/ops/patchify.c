@@ -8,6 +8,8 @@ uf_op_patchify_k (const UfPatchifyArgs *a)
 {
   if (a->mode == 2)
     return a->Cin * a->tubelet * a->patch * a->patch;
+  if (a->mode >= 3)
+    return a->Cin * 27;
   return a->mode == 0 ? a->Cin * 48 : a->Cin * 4;
 }
 
@@ -16,13 +18,20 @@ uf_op_patchify_record (UfRecorder *rec, const UfPatchifyArgs *a)
 {
   /* four k per invocation when they are four aligned neighbours in the
    * source: kw in modes 0 and 2 (W, the patch and the slot stride
-   * multiples of 4), c in mode 1 (Cin and in_off multiples of 4) */
-  guint32 across = a->mode == 1 ? a->Cin : a->W | (a->mode == 2 ? a->patch : 0);
-  gboolean texels = uf_on_texels (across | a->in_off);
+   * multiples of 4), c in modes 1 and 4 (Cin and in_off multiples of 4);
+   * never in mode 3 (three kw) */
+  guint32 across = a->mode == 1 || a->mode == 4 ? a->Cin : a->W | (a->mode == 2 ? a->patch : 0);
+  gboolean texels = a->mode != 3 && uf_on_texels (across | a->in_off);
   guint32 spec[2] = { rec->tuning->rows_lx, texels };
   guint32 push[16] = { a->mode, a->T, a->H, a->W, a->Cin, a->To, a->Ho, a->Wo, a->in_off,
-    a->out_off, a->slots_off, a->tubelet, a->patch, a->time_minor };
+    a->out_off, a->slots_off, a->tubelet, a->patch, a->time_minor, a->stride_t, a->stride_s };
   guint32 tokens = a->To * a->Ho * a->Wo;
+  if (a->mode >= 3) {         /* tokens along X (patchify.comp says why) */
+    guint32 groups = uf_div_up (tokens, spec[0]);
+    uf_rec_dispatch (rec, UF_SHADER_PATCHIFY, spec, 2, push, sizeof (push),
+        MIN (groups, MAX_GROUPS_Y), a->mode == 3 ? a->Cin : 27, uf_div_up (groups, MAX_GROUPS_Y));
+    return;
+  }
   uf_rec_dispatch (rec, UF_SHADER_PATCHIFY, spec, 2, push, sizeof (push),
       uf_div_up (uf_op_patchify_k (a), spec[0] * (texels ? 4 : 1)),
       MIN (tokens, MAX_GROUPS_Y), uf_div_up (tokens, MAX_GROUPS_Y));
@@ -47,6 +56,19 @@ uf_op_patchify_reference (const UfPatchifyArgs *a, const UfHostBuffers *h)
                 + wo * a->patch + kw];
             if (a->time_minor)
               token = (ho * a->Wo + wo) * a->To + to;
+          } else if (a->mode >= 3) {
+            /* (c, kt, kh, kw) from the ring, (kt, kh, kw, c) from the arena */
+            guint32 c = a->mode == 3 ? k / 27 : k % a->Cin;
+            guint32 tap = a->mode == 3 ? k % 27 : k / a->Cin;
+            int ti = (int) (to * a->stride_t + tap / 9) - 1;
+            int hi = (int) (ho * a->stride_s + (tap / 3) % 3) - 1;
+            int wi = (int) (wo * a->stride_s + tap % 3) - 1;
+            if (ti >= 0 && ti < (int) a->T && hi >= 0 && hi < (int) a->H && wi >= 0
+                && wi < (int) a->W)
+              v = a->mode == 3
+                  ? h->ring[h->control[a->slots_off + ti] * a->in_off
+                      + (c * a->H + hi) * a->W + wi]
+                  : h->arena[a->in_off + ((ti * a->H + hi) * a->W + wi) * a->Cin + c];
           } else if (a->mode == 0) {
             guint32 c = k / 48, kt = (k / 16) % 3, kh = (k / 4) % 4, kw = k % 4;
             int ti = 2 * to + kt - 1;

@@ -1,8 +1,11 @@
 /* ops/patchify.h: im2col for UniFormer's stem (mode 0, from ring slots), its
- * patch_embed2..4 (mode 1), and the video ViTs' patch embedding (mode 2:
+ * patch_embed2..4 (mode 1), the video ViTs' patch embedding (mode 2:
  * kernel = stride (tubelet, patch, patch), no padding, from ring slots,
  * K order (c, kt, kh, kw); tokens in (t, h, w) order, or (h, w, t) when
- * time_minor is set, as TimeSformer orders them) */
+ * time_minor is set, as TimeSformer orders them), and the light models'
+ * two stem convs (k3, pad 1, strides (stride_t, stride_s, stride_s)):
+ * mode 3 from ring slots, K order (c, kt, kh, kw); mode 4 from
+ * channels-last [T][H][W][Cin] in the arena, K order (kt, kh, kw, c). */
 #ifndef UF_OP_PATCHIFY_H
 #define UF_OP_PATCHIFY_H
 
@@ -16,7 +19,14 @@ typedef struct {
   guint32 slots_off;          /* control buffer: the window's slot indices */
   guint32 tubelet, patch;     /* mode 2 */
   gboolean time_minor;        /* mode 2 */
+  guint32 stride_t, stride_s; /* modes 3 and 4 */
 } UfPatchifyArgs;
+/* The output size of a mode 3 or 4 conv along an input size @n. */
+static inline guint32
+uf_op_patchify_conv3_out (guint32 n, guint32 stride)
+{
+  return (n - 1) / stride + 1;
+}
 guint32 uf_op_patchify_k (const UfPatchifyArgs *a);
 void uf_op_patchify_record (UfRecorder *rec, const UfPatchifyArgs *a);
 void uf_op_patchify_reference (const UfPatchifyArgs *a, const UfHostBuffers *h);

@@ -1,5 +1,7 @@
 /* cases/patchify.c: patchify rows. W (modes 0 and 2, with the patch in
- * mode 2) or Cin (mode 1) a multiple of 4: four k per invocation. patchify
+ * mode 2) or Cin (modes 1 and 4) a multiple of 4: four k per invocation;
+ * modes 3 and 4 (the light stem's padded 3x3x3 convs) with sizes whose
+ * last stride runs off the edge. patchify
  * only moves values: it must be exact. The benchmark rows are UniFormer-S's
  * stem at 16 x 224 x 224 and the video ViTs' patch embeddings. */
 #include "../op-case.h"
@@ -7,6 +9,7 @@
 typedef struct {
   guint32 mode, T, H, W, Cin, tubelet, patch;
   gboolean time_minor;
+  guint32 stride_t, stride_s;   /* modes 3 and 4 */
   const char *bench;
 } PatchifyRow;
 
@@ -20,9 +23,16 @@ static const PatchifyRow rows[] = {
   { 2, 3, 16, 20, 3, 1, 4, TRUE },              /* TimeSformer's (h, w, t) order */
   { 2, 4, 10, 15, 3, 2, 5, FALSE },             /* odd patch: one k per invocation */
   { 2, 6, 15, 10, 3, 3, 5, TRUE },
+  { 3, 5, 10, 14, 3, .stride_t = 1, .stride_s = 2 },
+  { 3, 4, 9, 7, 3, .stride_t = 2, .stride_s = 2 },
+  { 4, 5, 7, 9, 8, .stride_t = 2, .stride_s = 2 },
+  { 4, 3, 6, 5, 6, .stride_t = 2, .stride_s = 2 },
+  { 4, 4, 5, 6, 4, .stride_t = 1, .stride_s = 1 },
   { 0, 16, 224, 224, 3, .bench = "stem patchify (16 x 224)" },
-  { 2, 8, 224, 224, 3, 1, 16, TRUE, "TimeSformer patchify (8 x 224)" },
-  { 2, 16, 224, 224, 3, 2, 16, FALSE, "VideoMAE patchify (16 x 224)" },
+  { 3, 16, 160, 160, 3, .stride_t = 1, .stride_s = 2, .bench = "light stem conv1 (16 x 160)" },
+  { 4, 16, 80, 80, 28, .stride_t = 2, .stride_s = 2, .bench = "light stem conv2 (16 x 160)" },
+  { 2, 8, 224, 224, 3, 1, 16, TRUE, .bench = "TimeSformer patchify (8 x 224)" },
+  { 2, 16, 224, 224, 3, 2, 16, FALSE, .bench = "VideoMAE patchify (16 x 224)" },
 };
 
 static void
@@ -32,15 +42,21 @@ run (UfOpCase *oc, gconstpointer row)
   guint32 stride = c->mode == 0 ? 4 : c->mode == 1 ? 2 : c->patch;
   UfPatchifyArgs a = {
     .mode = c->mode, .T = c->T, .H = c->H, .W = c->W, .Cin = c->Cin,
-    .To = c->mode == 0 ? c->T / 2 : c->mode == 1 ? c->T : c->T / c->tubelet,
-    .Ho = c->H / stride, .Wo = c->W / stride,
+    .To = c->mode == 0 ? c->T / 2 : c->mode == 1 ? c->T : c->T / MAX (c->tubelet, 1),
+    .Ho = c->H / MAX (stride, 1), .Wo = c->W / MAX (stride, 1),
     .slots_off = 1, .tubelet = c->tubelet, .patch = c->patch, .time_minor = c->time_minor,
+    .stride_t = c->stride_t, .stride_s = c->stride_s,
   };
-  gboolean from_ring = c->mode != 1;
+  if (c->mode >= 3) {
+    a.To = uf_op_patchify_conv3_out (c->T, c->stride_t);
+    a.Ho = uf_op_patchify_conv3_out (c->H, c->stride_s);
+    a.Wo = uf_op_patchify_conv3_out (c->W, c->stride_s);
+  }
+  gboolean from_ring = c->mode != 1 && c->mode != 4;
   gsize n_in = (gsize) c->T * c->H * c->W * c->Cin;
   guint32 slots = c->T + 2;
   a.in_off = from_ring ? 3 * c->H * c->W : c->Cin % 4 == 0 ? 4 : 2;
-  a.out_off = from_ring ? 1 : 2 + n_in;
+  a.out_off = from_ring ? 1 : a.in_off + n_in + 2;
   gsize n_out = (gsize) a.To * a.Ho * a.Wo * uf_op_patchify_k (&a);
   UfOpBench b;
   uf_op_bench_init (&b, oc->dev, c->T * 3 + c->mode, a.out_off + n_out + 3, 0, 0,
