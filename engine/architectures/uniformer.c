@@ -6,17 +6,12 @@
 #include <math.h>
 #include <string.h>
 
-#include "uf-architecture.h"
+#include "uniformer-blocks.h"
 #include "../uf-metadata.h"
-#include "../ops/uf-ops.h"
-#include "uf-blocks.h"
 
 #define MAX_DEPTH 64                  /* blocks per stage */
 #define MAX_DIM 4096                  /* channels per stage */
 #define MAX_MLP_RATIO 16
-#define BATCHNORM_EPS 1e-5
-#define PATCH_EMBED_LN_EPS 1e-5f
-#define BLOCK_LN_EPS 1e-6f
 
 typedef struct {
   guint depths[4];
@@ -28,23 +23,6 @@ typedef struct {
 } Params;
 
 typedef struct {
-  guint32 dpe_w, dpe_b;       /* [27][C], [C] */
-  /* stages 1-2 (local MHRA) */
-  UfMatrixRef conv1, conv2;   /* conv1 has norm1 folded in */
-  guint32 dw_w, dw_b;         /* [125][C], [C] */
-  /* stages 3-4 (global MHRA) */
-  guint32 ln1_g, ln1_b, ln2_g, ln2_b;
-  UfMatrixRef qkv, proj;
-  /* both: fc1 (norm2 folded in for stages 1-2), fc2 */
-  UfMatrixRef fc1, fc2;
-} BlockWeights;
-
-typedef struct {
-  UfMatrixRef proj;           /* rows in patchify.comp's K order */
-  guint32 ln_g, ln_b;
-} PatchWeights;
-
-typedef struct {
   UfNetLayout layout;
   Params p;
   guint32 T, H, W;                    /* input frames and size */
@@ -52,9 +30,10 @@ typedef struct {
   /* arena regions (float offsets): the residual stream ping-pongs between
    * x and y; t1/t2 hold per-token temporaries of C channels, hid the MLP
    * hidden layer, qkv or im2col patches. */
-  guint32 x, y, t1, t2, hid, pooled;
-  PatchWeights patch[4];
-  BlockWeights *blocks[4];
+  guint32 x, y, pooled;
+  UfUniformerScratch sc;
+  UfUniformerPatch patch[4];
+  UfUniformerBlock *blocks[4];
   UfMatrixRef head;                   /* final BatchNorm folded in */
 } Net;
 
@@ -125,120 +104,24 @@ failed:
 
 /* ---- weights ------------------------------------------------------------- */
 
-/* Depthwise kernel [C][1][k][k][k] -> [k^3][C] so lanes (channels) read
- * consecutive weights. */
-static guint32
-add_depthwise (UfWeightLoader *ld, guint32 C, guint32 k, const char *prefix, guint32 *bias)
+/* The stem's conv [Cout][3][3][4][4] as a matrix in patchify mode 0's K
+ * order, PyTorch's own (c, kt, kh, kw); then its LayerNorm. */
+static UfUniformerPatch
+add_stem (UfWeightLoader *ld, const Params *p)
 {
-  guint32 taps = k * k * k;
-  float *w = uf_weights_read (ld, NULL, 5, UF_SHAPE (C, 1, k, k, k), "%s.weight", prefix);
-  float *t = g_new (float, (gsize) taps * C);
-  for (guint32 c = 0; c < C; c++)
-    for (guint32 i = 0; i < taps; i++)
-      t[(gsize) i * C + c] = w[(gsize) c * taps + i];
-  guint32 off = uf_weight_pack_add (uf_weights_pack (ld), t, (gsize) taps * C);
-  *bias = uf_weights_add_vector (ld, C, "%s.bias", prefix);
-  g_free (w);
-  g_free (t);
-  return off;
-}
-
-/* A 1x1 conv or linear layer W [N][K] + b preceded by an eval BatchNorm on
- * its input, which folds exactly:
- *   W (s*x + t) + b = (W diag s) x + (W t + b),  s = g/sqrt(v+eps), t = beta - m*s */
-static UfMatrixRef
-add_linear_bn (UfWeightLoader *ld, guint32 N, guint32 K, guint n_dims, const char *prefix,
-    const char *bn)
-{
+  guint32 cout = p->dims[0];
   gboolean f16;
-  float *w = uf_weights_read (ld, &f16, n_dims, UF_SHAPE (N, K, 1, 1, 1), "%s.weight", prefix);
-  float *b = uf_weights_read (ld, NULL, 1, UF_SHAPE (N), "%s.bias", prefix);
-  float *g = uf_weights_read (ld, NULL, 1, UF_SHAPE (K), "%s.weight", bn);
-  float *beta = uf_weights_read (ld, NULL, 1, UF_SHAPE (K), "%s.bias", bn);
-  float *mean = uf_weights_read (ld, NULL, 1, UF_SHAPE (K), "%s.running_mean", bn);
-  float *var = uf_weights_read (ld, NULL, 1, UF_SHAPE (K), "%s.running_var", bn);
-  for (guint32 n = 0; n < N; n++) {
-    double shift = 0.0;
-    for (guint32 k = 0; k < K; k++) {
-      double s = g[k] / sqrt ((double) var[k] + BATCHNORM_EPS);
-      shift += (double) w[(gsize) n * K + k] * (beta[k] - mean[k] * s);
-      w[(gsize) n * K + k] = w[(gsize) n * K + k] * s;
-    }
-    b[n] += shift;
-  }
-  UfMatrixRef ref = uf_weight_pack_add_matrix (uf_weights_pack (ld), w, N, K, b, f16);
-  g_free (g);
-  g_free (beta);
-  g_free (mean);
-  g_free (var);
-  g_free (w);
-  g_free (b);
-  return ref;
-}
-
-/* Patch embedding conv [Cout][Cin][kt][kh][kw] as a matrix whose K order
- * matches patchify.comp: the stem's natural (c, kt, kh, kw); the 2x2
- * patch embeds' (kh, kw, c). Then its LayerNorm. */
-static PatchWeights
-add_patch_embed (UfWeightLoader *ld, const Params *p, guint s)
-{
-  guint32 cout = p->dims[s], cin = s == 0 ? 3 : p->dims[s - 1];
-  guint32 K = s == 0 ? cin * 48 : cin * 4;
-  gboolean f16;
-  float *w = s == 0
-      ? uf_weights_read (ld, &f16, 5, UF_SHAPE (cout, 3, 3, 4, 4), "patch_embed1.proj.weight")
-      : uf_weights_read (ld, &f16, 5, UF_SHAPE (cout, cin, 1, 2, 2), "patch_embed%u.proj.weight",
-      s + 1);
-  float *b = uf_weights_read (ld, NULL, 1, UF_SHAPE (cout), "patch_embed%u.proj.bias", s + 1);
-  if (s > 0) {
-    float *q = g_new (float, (gsize) cout * K);
-    for (guint32 o = 0; o < cout; o++)
-      for (guint32 c = 0; c < cin; c++)
-        for (guint32 k = 0; k < 4; k++)
-          q[(gsize) o * K + k * cin + c] = w[((gsize) o * cin + c) * 4 + k];
-    g_free (w);
-    w = q;
-  }
-  PatchWeights pw = {
-    .proj = uf_weight_pack_add_matrix (uf_weights_pack (ld), w, cout, K, b, f16),
+  float *w = uf_weights_read (ld, &f16, 5, UF_SHAPE (cout, 3, 3, 4, 4),
+      "patch_embed1.proj.weight");
+  float *b = uf_weights_read (ld, NULL, 1, UF_SHAPE (cout), "patch_embed1.proj.bias");
+  UfUniformerPatch pw = {
+    .proj = uf_weight_pack_add_matrix (uf_weights_pack (ld), w, cout, 3 * 48, b, f16),
   };
   g_free (w);
   g_free (b);
-  pw.ln_g = uf_weights_add_vector (ld, cout, "patch_embed%u.norm.weight", s + 1);
-  pw.ln_b = uf_weights_add_vector (ld, cout, "patch_embed%u.norm.bias", s + 1);
+  pw.ln_g = uf_weights_add_vector (ld, cout, "patch_embed1.norm.weight");
+  pw.ln_b = uf_weights_add_vector (ld, cout, "patch_embed1.norm.bias");
   return pw;
-}
-
-static BlockWeights
-add_block (UfWeightLoader *ld, const Params *p, guint s, guint i)
-{
-  guint32 C = p->dims[s], H = C * p->mlp_ratio;
-  char *b = g_strdup_printf ("blocks%u.%u", s + 1, i);
-  char *q = NULL, *r = NULL;
-  BlockWeights bw = { 0 };
-#define NAME(buf, suffix) (g_free (buf), buf = g_strconcat (b, suffix, NULL))
-  bw.dpe_w = add_depthwise (ld, C, 3, NAME (q, ".pos_embed"), &bw.dpe_b);
-  if (s < 2) {
-    bw.conv1 = add_linear_bn (ld, C, C, 5, NAME (q, ".conv1"), NAME (r, ".norm1"));
-    bw.dw_w = add_depthwise (ld, C, 5, NAME (q, ".attn"), &bw.dw_b);
-    bw.conv2 = uf_weights_add_linear (ld, C, C, 5, NAME (q, ".conv2"));
-    bw.fc1 = add_linear_bn (ld, H, C, 5, NAME (q, ".mlp.fc1"), NAME (r, ".norm2"));
-    bw.fc2 = uf_weights_add_linear (ld, C, H, 5, NAME (q, ".mlp.fc2"));
-  } else {
-    bw.ln1_g = uf_weights_add_vector (ld, C, "%s.norm1.weight", b);
-    bw.ln1_b = uf_weights_add_vector (ld, C, "%s.norm1.bias", b);
-    bw.qkv = uf_weights_add_linear (ld, 3 * C, C, 2, NAME (q, ".attn.qkv"));
-    bw.proj = uf_weights_add_linear (ld, C, C, 2, NAME (q, ".attn.proj"));
-    bw.ln2_g = uf_weights_add_vector (ld, C, "%s.norm2.weight", b);
-    bw.ln2_b = uf_weights_add_vector (ld, C, "%s.norm2.bias", b);
-    bw.fc1 = uf_weights_add_linear (ld, H, C, 2, NAME (q, ".mlp.fc1"));
-    bw.fc2 = uf_weights_add_linear (ld, C, H, 2, NAME (q, ".mlp.fc2"));
-  }
-#undef NAME
-  g_free (b);
-  g_free (q);
-  g_free (r);
-  return bw;
 }
 
 static void
@@ -262,9 +145,9 @@ plan (Net *net)
   guint32 off = 0;
   net->x = off; off += uf_block_align8 (stream);
   net->y = off; off += uf_block_align8 (stream);
-  net->t1 = off; off += uf_block_align8 (stream);
-  net->t2 = off; off += uf_block_align8 (stream);
-  net->hid = off; off += uf_block_align8 (hidden);
+  net->sc.t1 = off; off += uf_block_align8 (stream);
+  net->sc.t2 = off; off += uf_block_align8 (stream);
+  net->sc.hid = off; off += uf_block_align8 (hidden);
   net->pooled = off; off += uf_block_align8 (p->dims[3]);
   net->layout.logits = off; off += uf_block_align8 (p->num_classes);
   net->layout.arena_floats = off;
@@ -278,12 +161,14 @@ load (UfWeightLoader *ld, gpointer params, const UfModelInfo *info)
   g_free (params);
   const Params *p = &net->p;
   for (guint s = 0; s < 4; s++) {
-    net->patch[s] = add_patch_embed (ld, p, s);
-    net->blocks[s] = g_new0 (BlockWeights, p->depths[s]);
+    net->patch[s] = s == 0 ? add_stem (ld, p)
+        : uf_uniformer_add_patch_embed2 (ld, s, p->dims[s - 1], p->dims[s]);
+    net->blocks[s] = g_new0 (UfUniformerBlock, p->depths[s]);
     for (guint i = 0; i < p->depths[s]; i++)
-      net->blocks[s][i] = add_block (ld, p, s, i);
+      net->blocks[s][i] = uf_uniformer_add_block (ld, s, i, p->dims[s],
+          p->dims[s] * p->mlp_ratio);
   }
-  net->head = add_linear_bn (ld, p->num_classes, p->dims[3], 2, "head", "norm");
+  net->head = uf_uniformer_add_linear_bn (ld, p->num_classes, p->dims[3], 2, "head", "norm");
   plan (net);
   return net;
 }
@@ -308,74 +193,49 @@ free_net (gpointer data)
 
 /* ---- forward pass -------------------------------------------------------- */
 
-static void
-dwconv (UfRecorder *rec, const Net *net, guint s, guint32 C, guint32 ks, guint32 w_off,
-    guint32 b_off, guint32 in, guint32 out, gboolean residual)
+static UfUniformerGrid
+grid (const Net *net, guint s)
 {
-  UfDwconvArgs d = {
-    .T = net->t, .H = net->h[s], .W = net->w[s], .C = C,
-    .in_off = in, .out_off = out, .w_off = w_off, .bias_off = b_off,
-    .residual = residual, .ks = ks,
-  };
-  uf_op_dwconv_record (rec, &d);
-}
-
-/* x = x + DPE(x); x = x + conv2(DW5(conv1(BN1 x))); x = x + fc2(GELU(fc1(BN2 x))) */
-static void
-local_block (UfRecorder *rec, const Net *net, guint s, const BlockWeights *b, guint32 in,
-    guint32 out)
-{
-  guint32 n = net->n[s], C = net->p.dims[s];
-  dwconv (rec, net, s, C, 3, b->dpe_w, b->dpe_b, in, out, TRUE);
-  uf_block_linear (rec, &b->conv1, n, out, net->t1, 0);
-  dwconv (rec, net, s, C, 5, b->dw_w, b->dw_b, net->t1, net->t2, FALSE);
-  uf_block_linear (rec, &b->conv2, n, net->t2, out, UF_GEMM_ACCUMULATE);
-  uf_block_linear (rec, &b->fc1, n, out, net->hid, UF_GEMM_GELU);
-  uf_block_linear (rec, &b->fc2, n, net->hid, out, UF_GEMM_ACCUMULATE);
+  return (UfUniformerGrid) { net->t, net->h[s], net->w[s], net->p.dims[s] };
 }
 
 /* x = x + DPE(x); x = x + proj(attn(LN1 x)); x = x + fc2(GELU(fc1(LN2 x))) */
 static void
-global_block (UfRecorder *rec, const Net *net, guint s, const BlockWeights *b, guint32 in,
+global_block (UfRecorder *rec, const Net *net, guint s, const UfUniformerBlock *b, guint32 in,
     guint32 out)
 {
+  const UfUniformerScratch *sc = &net->sc;
   guint32 n = net->n[s], C = net->p.dims[s], head_dim = net->p.head_dim;
-  dwconv (rec, net, s, C, 3, b->dpe_w, b->dpe_b, in, out, TRUE);
-  uf_block_layernorm (rec, n, C, out, net->t1, b->ln1_g, b->ln1_b, BLOCK_LN_EPS);
-  uf_block_linear (rec, &b->qkv, n, net->t1, net->hid, 0);
+  UfUniformerGrid g = grid (net, s);
+  uf_uniformer_dwconv (rec, &g, 3, b->dpe_w, b->dpe_b, in, out, TRUE);
+  uf_block_layernorm (rec, n, C, out, sc->t1, b->ln1_g, b->ln1_b, UF_UNIFORMER_BLOCK_LN_EPS);
+  uf_block_linear (rec, &b->qkv, n, sc->t1, sc->hid, 0);
   UfAttentionArgs a = {
-    .N = n, .C = C, .qkv_off = net->hid, .out_off = net->t2,
+    .N = n, .C = C, .qkv_off = sc->hid, .out_off = sc->t2,
     .scale = 1.0f / sqrtf ((float) head_dim), .head_dim = head_dim,
   };
   uf_op_attention_record (rec, &a);
-  uf_block_linear (rec, &b->proj, n, net->t2, out, UF_GEMM_ACCUMULATE);
-  uf_block_layernorm (rec, n, C, out, net->t1, b->ln2_g, b->ln2_b, BLOCK_LN_EPS);
-  uf_block_linear (rec, &b->fc1, n, net->t1, net->hid, UF_GEMM_GELU);
-  uf_block_linear (rec, &b->fc2, n, net->hid, out, UF_GEMM_ACCUMULATE);
+  uf_block_linear (rec, &b->proj, n, sc->t2, out, UF_GEMM_ACCUMULATE);
+  uf_block_layernorm (rec, n, C, out, sc->t1, b->ln2_g, b->ln2_b, UF_UNIFORMER_BLOCK_LN_EPS);
+  uf_block_linear (rec, &b->fc1, n, sc->t1, sc->hid, UF_GEMM_GELU);
+  uf_block_linear (rec, &b->fc2, n, sc->hid, out, UF_GEMM_ACCUMULATE);
 }
 
-/* patch_embed s: conv as im2col + GEMM into t1, then LayerNorm into @out */
+/* The stem: k(3,4,4) s(2,4,4) p(1,0,0) conv over the window's ring slots as
+ * im2col + GEMM into t1, then LayerNorm into @out. */
 static void
-patch_embed (UfRecorder *rec, const Net *net, guint s, guint32 in, guint32 out,
-    guint32 slot_stride, guint32 slots_off)
+stem (UfRecorder *rec, const Net *net, guint32 out, guint32 slot_stride, guint32 slots_off)
 {
-  const Params *p = &net->p;
   UfPatchifyArgs a = {
-    .mode = s == 0 ? 0 : 1,
-    .T = s == 0 ? net->T : net->t,
-    .H = s == 0 ? net->H : net->h[s - 1],
-    .W = s == 0 ? net->W : net->w[s - 1],
-    .Cin = s == 0 ? 3 : p->dims[s - 1],
-    .To = net->t, .Ho = net->h[s], .Wo = net->w[s],
-    .in_off = s == 0 ? slot_stride : in,
-    .out_off = net->hid,
-    .slots_off = slots_off,
+    .mode = 0, .T = net->T, .H = net->H, .W = net->W, .Cin = 3,
+    .To = net->t, .Ho = net->h[0], .Wo = net->w[0],
+    .in_off = slot_stride, .out_off = net->sc.hid, .slots_off = slots_off,
   };
   uf_op_patchify_record (rec, &a);
-  const PatchWeights *pw = &net->patch[s];
-  uf_block_linear (rec, &pw->proj, net->n[s], net->hid, net->t1, 0);
-  uf_block_layernorm (rec, net->n[s], p->dims[s], net->t1, out, pw->ln_g, pw->ln_b,
-      PATCH_EMBED_LN_EPS);
+  const UfUniformerPatch *pw = &net->patch[0];
+  uf_block_linear (rec, &pw->proj, net->n[0], net->sc.hid, net->sc.t1, 0);
+  uf_block_layernorm (rec, net->n[0], net->p.dims[0], net->sc.t1, out, pw->ln_g, pw->ln_b,
+      UF_UNIFORMER_PATCH_EMBED_LN_EPS);
 }
 
 static void
@@ -386,12 +246,17 @@ record (UfRecorder *rec, gconstpointer data, guint32 slot_stride, guint32 slots_
   guint32 cur = net->x, other = net->y;
   uf_rec_timestamp (rec, 0);
   for (guint s = 0; s < 4; s++) {
-    patch_embed (rec, net, s, cur, cur, slot_stride, slots_off);
-    if (s == 0)
+    UfUniformerGrid g = grid (net, s);
+    if (s == 0) {
+      stem (rec, net, cur, slot_stride, slots_off);
       uf_rec_timestamp (rec, 1);
+    } else {
+      UfUniformerGrid from = grid (net, s - 1);
+      uf_uniformer_patch_embed2 (rec, &from, &g, &net->patch[s], &net->sc, cur, cur);
+    }
     for (guint i = 0; i < p->depths[s]; i++) {
       if (s < 2)
-        local_block (rec, net, s, &net->blocks[s][i], cur, other);
+        uf_uniformer_local_block (rec, &g, &net->blocks[s][i], &net->sc, cur, other);
       else
         global_block (rec, net, s, &net->blocks[s][i], cur, other);
       guint32 tmp = cur;
