@@ -241,6 +241,18 @@ uf_metadata_uint_list (JsonObject *md, const char *key, guint n, guint *out, GEr
 }
 
 gboolean
+uf_metadata_float_list (JsonObject *md, const char *key, guint n, float *out, GError **error)
+{
+  const char *v;
+
+  if (!get_string (md, key, TRUE, &v, error))
+    return FALSE;
+  if (!parse_float_list (v, n, out))
+    return bad_value (error, key, v, "%u comma-separated numbers", n);
+  return TRUE;
+}
+
+gboolean
 uf_metadata_double (JsonObject *md, const char *key, double min, double max, double *out,
     GError **error)
 {
@@ -366,6 +378,16 @@ parse_common (JsonObject *md, UfModelInfo *info, GError **error)
     info->color_order = UF_COLOR_ORDER_BGR;
   else
     return bad_value (error, "color_order", v, "\"rgb\" or \"bgr\"");
+
+  /* optional: "stride" (every sampling_rate-th frame) unless said */
+  if (!get_string (md, "sampling", FALSE, &v, error))
+    return FALSE;
+  if (v == NULL || strcmp (v, "stride") == 0)
+    info->sampling = UF_SAMPLING_STRIDE;
+  else if (strcmp (v, "sparse") == 0)
+    info->sampling = UF_SAMPLING_SPARSE;
+  else
+    return bad_value (error, "sampling", v, "\"stride\" or \"sparse\"");
 
   if (!validate_common (info, error))
     return FALSE;

@@ -40,6 +40,8 @@ gboolean uf_metadata_uint (JsonObject *md, const char *key, guint min, guint max
     GError **error);
 gboolean uf_metadata_uint_list (JsonObject *md, const char *key, guint n, guint *out,
     GError **error);
+gboolean uf_metadata_float_list (JsonObject *md, const char *key, guint n, float *out,
+    GError **error);
 gboolean uf_metadata_double (JsonObject *md, const char *key, double min, double max,
     double *out, GError **error);
 gboolean uf_metadata_choice (JsonObject *md, const char *key, const char *const *choices,

@@ -65,6 +65,15 @@ typedef enum {
   UF_COLOR_ORDER_BGR,
 } UfColorOrder;
 
+/* How a window's frames are spread over the source: every sampling_rate-th
+ * frame, or (sparse, the light models' test-time sampling) the frames
+ * spread evenly over the window's span of frames x sampling_rate source
+ * frames, each the centre of its segment. */
+typedef enum {
+  UF_SAMPLING_STRIDE,
+  UF_SAMPLING_SPARSE,
+} UfSampling;
+
 /* What every model file says of itself; the architecture's own
  * hyper-parameters stay inside the engine. */
 typedef struct {
@@ -72,6 +81,7 @@ typedef struct {
   guint num_classes;
   guint frames;                 /* T, frames per window */
   guint sampling_rate;          /* window takes every n-th frame of a source_fps video */
+  UfSampling sampling;
   double source_fps;
   guint crop_height, crop_width;
   float mean[3], std[3];        /* in model channel order, for [0,1] pixels */

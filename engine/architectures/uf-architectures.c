@@ -8,12 +8,14 @@
 #include "../uf-metadata.h"
 
 extern const UfArchitecture uf_architecture_uniformer;
+extern const UfArchitecture uf_architecture_uniformer_light;
 extern const UfArchitecture uf_architecture_timesformer;
 extern const UfArchitecture uf_architecture_vivit;
 extern const UfArchitecture uf_architecture_videomae;
 
 static const UfArchitecture *const architectures[] = {
   &uf_architecture_uniformer,
+  &uf_architecture_uniformer_light,
   &uf_architecture_timesformer,
   &uf_architecture_vivit,
   &uf_architecture_videomae,
