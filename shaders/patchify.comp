@@ -13,7 +13,8 @@
 //   modes 3 and 4, the light models' stem: k3, pad 1, strides (stride_t,
 //     stride_s, stride_s); mode 3 from ring slots, K order (c, kt, kh, kw),
 //     PyTorch's; mode 4 from channels-last [T][H][W][Cin], K order (kt, kh,
-//     kw, c) (the host permutes the weights to match).
+//     kw, c) (the host permutes the weights to match); the output frames are
+//     to_first.., so a large conv can run in chunks of frames.
 // With TEXELS each invocation gathers four consecutive k, which lie next to
 // each other in the source too (kw in modes 0 and 2, c in modes 1 and 4), as one vec4
 // texel fetch (on lavapipe a storage-buffer load under a branch is a loop
@@ -39,6 +40,7 @@ layout(push_constant) uniform Push {
   uint slots_off;
   uint tubelet, patch_size, time_minor;   // mode 2
   uint stride_t, stride_s;                // modes 3 and 4
+  uint to_first;                          // modes 3 and 4: the first output frame
 } p;
 
 // Modes 3 and 4: an invocation per (token, run of k), tokens along X, so a
@@ -50,7 +52,7 @@ void conv3(uint token, uint run)
   uint K = p.Cin * 27u;
   uint wo = token % p.Wo;
   uint ho = (token / p.Wo) % p.Ho;
-  uint to = token / (p.Wo * p.Ho);
+  uint to = p.to_first + token / (p.Wo * p.Ho);
   uint row = p.out_off + token * K;
   if (p.mode == 3u) {
     uint c = run;

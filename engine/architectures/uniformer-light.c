@@ -42,6 +42,7 @@ typedef struct {
   guint32 x, y, stem, z[2], scores[2], order, saved, probs, pooled;
   UfUniformerScratch sc;
   UfMatrixRef stem_conv[2];           /* BatchNorms folded in */
+  guint32 stem_chunk[2];              /* output frames per im2col chunk of each stem conv */
   UfUniformerPatch patch[4];          /* 1..3 */
   UfUniformerBlock *blocks[4];
   guint32 cls_token;
@@ -238,7 +239,17 @@ plan (Net *net)
     if (s >= 2)
       probs = MAX (probs, rows * (C / p->head_dim));
   }
-  hidden = MAX (hidden, MAX (stem1_rows * 81, (gsize) net->n[0] * 27 * half));
+  /* The stem convs' im2col rows would be the largest region by far (XS at
+   * 32 x 192: 127 MiB); they run in chunks of output frames that fit in
+   * what the blocks need anyway. */
+  gsize per_frame[2] = {
+    (gsize) (net->H / 2) * (net->W / 2) * 81, (gsize) net->h[0] * net->w[0] * 27 * half,
+  };
+  guint32 frames_out[2] = { net->T, net->t };
+  for (guint c = 0; c < 2; c++) {
+    net->stem_chunk[c] = CLAMP (hidden / per_frame[c], 1, frames_out[c]);
+    hidden = MAX (hidden, net->stem_chunk[c] * per_frame[c]);
+  }
   guint32 off = 0;
 #define REGION(field, size) (net->field = off, off += uf_block_align8 (size))
   REGION (x, stream);
@@ -377,26 +388,36 @@ pruning_block (UfRecorder *rec, const Net *net, guint s, guint i, guint32 in, gu
 }
 
 /* Conv3d(3 -> C1/2, k3, s(1,2,2), p1), BN, GELU, Conv3d(-> C1, k3, s2, p1),
- * BN: each as im2col + GEMM, the BatchNorms folded. */
+ * BN: each as im2col + GEMM, in chunks of output frames, the BatchNorms
+ * folded. */
 static void
 stem (UfRecorder *rec, const Net *net, guint32 out, guint32 slot_stride, guint32 slots_off)
 {
   guint32 half = net->p.dims[0] / 2, H2 = net->H / 2, W2 = net->W / 2;
-  UfPatchifyArgs a = {
-    .mode = 3, .T = net->T, .H = net->H, .W = net->W, .Cin = 3,
-    .To = net->T, .Ho = H2, .Wo = W2, .in_off = slot_stride, .out_off = net->sc.hid,
-    .slots_off = slots_off, .stride_t = 1, .stride_s = 2,
-  };
-  uf_op_patchify_record (rec, &a);
-  uf_block_linear (rec, &net->stem_conv[0], net->T * H2 * W2, net->sc.hid, net->stem,
-      UF_GEMM_GELU);
-  UfPatchifyArgs b = {
-    .mode = 4, .T = net->T, .H = H2, .W = W2, .Cin = half,
-    .To = net->t, .Ho = net->h[0], .Wo = net->w[0], .in_off = net->stem,
-    .out_off = net->sc.hid, .stride_t = 2, .stride_s = 2,
-  };
-  uf_op_patchify_record (rec, &b);
-  uf_block_linear (rec, &net->stem_conv[1], net->n[0], net->sc.hid, out, 0);
+  const UfUniformerScratch *sc = &net->sc;
+  for (guint32 t0 = 0; t0 < net->T; t0 += net->stem_chunk[0]) {
+    guint32 n = MIN (net->stem_chunk[0], net->T - t0);
+    UfPatchifyArgs a = {
+      .mode = 3, .T = net->T, .H = net->H, .W = net->W, .Cin = 3,
+      .To = n, .Ho = H2, .Wo = W2, .in_off = slot_stride, .out_off = sc->hid,
+      .slots_off = slots_off, .stride_t = 1, .stride_s = 2, .to_first = t0,
+    };
+    uf_op_patchify_record (rec, &a);
+    uf_block_linear (rec, &net->stem_conv[0], n * H2 * W2, sc->hid,
+        net->stem + t0 * H2 * W2 * half, UF_GEMM_GELU);
+  }
+  guint32 plane = net->h[0] * net->w[0];
+  for (guint32 t0 = 0; t0 < net->t; t0 += net->stem_chunk[1]) {
+    guint32 n = MIN (net->stem_chunk[1], net->t - t0);
+    UfPatchifyArgs b = {
+      .mode = 4, .T = net->T, .H = H2, .W = W2, .Cin = half,
+      .To = n, .Ho = net->h[0], .Wo = net->w[0], .in_off = net->stem,
+      .out_off = sc->hid, .stride_t = 2, .stride_s = 2, .to_first = t0,
+    };
+    uf_op_patchify_record (rec, &b);
+    uf_block_linear (rec, &net->stem_conv[1], n * plane, sc->hid,
+        out + t0 * plane * net->p.dims[0], 0);
+  }
 }
 
 static void

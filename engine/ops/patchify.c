@@ -23,8 +23,9 @@ uf_op_patchify_record (UfRecorder *rec, const UfPatchifyArgs *a)
   guint32 across = a->mode == 1 || a->mode == 4 ? a->Cin : a->W | (a->mode == 2 ? a->patch : 0);
   gboolean texels = a->mode != 3 && uf_on_texels (across | a->in_off);
   guint32 spec[2] = { rec->tuning->rows_lx, texels };
-  guint32 push[16] = { a->mode, a->T, a->H, a->W, a->Cin, a->To, a->Ho, a->Wo, a->in_off,
-    a->out_off, a->slots_off, a->tubelet, a->patch, a->time_minor, a->stride_t, a->stride_s };
+  guint32 push[17] = { a->mode, a->T, a->H, a->W, a->Cin, a->To, a->Ho, a->Wo, a->in_off,
+    a->out_off, a->slots_off, a->tubelet, a->patch, a->time_minor, a->stride_t, a->stride_s,
+    a->to_first };
   guint32 tokens = a->To * a->Ho * a->Wo;
   if (a->mode >= 3) {         /* tokens along X (patchify.comp says why) */
     guint32 groups = uf_div_up (tokens, spec[0]);
@@ -60,7 +61,7 @@ uf_op_patchify_reference (const UfPatchifyArgs *a, const UfHostBuffers *h)
             /* (c, kt, kh, kw) from the ring, (kt, kh, kw, c) from the arena */
             guint32 c = a->mode == 3 ? k / 27 : k % a->Cin;
             guint32 tap = a->mode == 3 ? k % 27 : k / a->Cin;
-            int ti = (int) (to * a->stride_t + tap / 9) - 1;
+            int ti = (int) ((a->to_first + to) * a->stride_t + tap / 9) - 1;
             int hi = (int) (ho * a->stride_s + (tap / 3) % 3) - 1;
             int wi = (int) (wo * a->stride_s + tap % 3) - 1;
             if (ti >= 0 && ti < (int) a->T && hi >= 0 && hi < (int) a->H && wi >= 0

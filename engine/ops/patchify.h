@@ -20,6 +20,8 @@ typedef struct {
   guint32 tubelet, patch;     /* mode 2 */
   gboolean time_minor;        /* mode 2 */
   guint32 stride_t, stride_s; /* modes 3 and 4 */
+  guint32 to_first;           /* modes 3 and 4: the To output frames are to_first..,
+                               * so a large conv runs in chunks of frames */
 } UfPatchifyArgs;
 /* The output size of a mode 3 or 4 conv along an input size @n. */
 static inline guint32

@@ -5,7 +5,7 @@ Run: /usr/bin/python3 tests/convert/test_convert.py  (UF_CONVERT= the tool,
 UF_SHARED_DIR= the shared data directory for the label-file rows).
 This file also runs the sibling test modules (hostile input, labels, safetensors,
 output paths, head_dim, the video ViT families and their bad input, the cfg
-reader).
+reader, the light UniFormers, their bad input and their PyTorch reference).
 """
 
 import collections
@@ -24,7 +24,8 @@ from fixtures import (HEAD_DIM_ARGS, TempDirCase, label_file, need_torch,  # noq
                       torch_save, uniformer_state_dict)
 
 SIBLINGS = ("test_hostile", "test_labels", "test_safetensors", "test_output", "test_head_dim",
-            "test_vit", "test_vit_errors", "test_yamlcfg")
+            "test_vit", "test_vit_errors", "test_yamlcfg", "test_light", "test_light_errors",
+            "test_light_reference")
 
 
 def load_tests(loader, tests, pattern):

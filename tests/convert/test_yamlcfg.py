@@ -22,6 +22,8 @@ CFG = {
               "LOSS_FUNC": "cross_entropy", "A" * 30: 1, "B" * 30: 2, "C" * 30: 3},
     "TIMESFORMER": {"ATTENTION_TYPE": "divided_space_time", "PRETRAINED_MODEL": ""},
     "SOLVER": {"STEPS": [0, 11, 14], "NESTED": {"NUM_FRAMES": 3}},
+    "UNIFORMER": {"PRUNE_RATIO": [[], [], [1, 0.5, 0.5], [0.5, 0.5, 0.5]], "DEPTH": [2, 5, 8, 2],
+                  "NESTED": [[[1, 2], []], [3]]},
     "NUM_GPUS": 8, "TRUE": True,
 }
 

@@ -1,6 +1,7 @@
 """Convert video classification checkpoints into gst-uniformer model files:
-official UniFormer, TimeSformer and VideoMAE checkpoints, and Hugging Face
-TimeSformer, ViViT and VideoMAE model directories.
+official UniFormer (S/B and the light XXS/XS), TimeSformer and VideoMAE
+checkpoints, and Hugging Face TimeSformer, ViViT and VideoMAE model
+directories.
 
 Modules, one concern each:
   errors       ConvertError, the exception bad input raises (OptionError: a bad option)
@@ -11,6 +12,7 @@ Modules, one concern each:
   checkpoint   format sniffing, state_dict unwrapping (model / model_state / module /
                state_dict, module. and model. prefixes), what cfg and args record
   arch         UniFormer: architecture inference and the key/shape check
+  light        light UniFormers (XXS/XS): inference, checks, pruning schedule, tensors
   vit          TimeSformer, ViViT, VideoMAE: inference, checks, tensors, metadata
   labels       label-list parsing
   convert      checkpoint + options -> model file tensors and metadata

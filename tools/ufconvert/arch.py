@@ -52,11 +52,12 @@ def _shape(state, key, ndim):
 
 
 def reject_variants(state):
-    """Refuses the light (XXS/XS), SplitSABlock and std variants, naming the tell-tale key."""
+    """Refuses the light (XXS/XS, light.py's), SplitSABlock and std variants, naming the
+    tell-tale key."""
     for key in state:
         if _LIGHT.match(key):
-            raise ConvertError(f"this is a light UniFormer (XXS/XS) checkpoint (key {key!r}); "
-                               "only the base family (UniFormer-S/B) is supported")
+            raise ConvertError(f"this is a light UniFormer (XXS/XS) checkpoint (key {key!r}), "
+                               "not a base-family (UniFormer-S/B) one")
         if _SPLIT.match(key):
             raise ConvertError(f"this checkpoint uses SplitSABlock (UNIFORMER.SPLIT, key "
                                f"{key!r}), which is not supported")
@@ -72,6 +73,13 @@ def infer(state):
     """The Arch of a state_dict (names as in spec §2), head_dim unset; ConvertError if none."""
     reject_variants(state)
     dims = tuple(_shape(state, f"patch_embed{s}.proj.weight", 5)[0] for s in (1, 2, 3, 4))
+    depths, mlp_ratio = depths_and_mlp_ratio(state, dims[0])
+    return Arch(depths, dims, mlp_ratio, head_classes(state))
+
+
+def depths_and_mlp_ratio(state, dim1):
+    """(depths, mlp_ratio) from the blocks<s>.<i> keys and stage 1's MLP, which
+    UniFormer and its light models share; ConvertError."""
     blocks = [set() for _ in range(4)]
     for key in state:
         m = _BLOCK.match(key)
@@ -82,13 +90,18 @@ def infer(state):
         if depth == 0:
             raise ConvertError(f"stage {s} has no blocks (no blocks{s}.* keys)")
     hidden = _shape(state, "blocks1.0.mlp.fc1.weight", 5)[0]
-    if hidden % dims[0]:
+    if hidden % dim1:
         raise ConvertError(f"blocks1.0.mlp.fc1.weight has {hidden} rows, not a whole "
-                           f"multiple of the stage dim {dims[0]} (mlp_ratio must be an integer)")
+                           f"multiple of the stage dim {dim1} (mlp_ratio must be an integer)")
+    return depths, hidden // dim1
+
+
+def head_classes(state):
+    """The class count of head.weight; ConvertError."""
     num_classes = _shape(state, "head.weight", 2)[0]
     if num_classes < 1:
         raise ConvertError("head.weight has no rows (num_classes 0)")
-    return Arch(depths, dims, hidden // dims[0], num_classes)
+    return num_classes
 
 
 def released_variant(a):
@@ -219,10 +232,14 @@ def check(state, arch):
         if key not in expected:
             raise ConvertError(f"unexpected key {key!r}: not part of a UniFormer state_dict "
                                f"with depths {','.join(map(str, arch.depths))}")
-        if tuple(value.shape) != expected[key]:
-            raise ConvertError(f"key {key!r} has shape {list(value.shape)}, expected "
-                               f"{list(expected[key])}")
-        if value.dtype.kind != "f":
-            raise ConvertError(f"key {key!r} has dtype {value.dtype}, expected floating point")
+        check_tensor(key, value, expected[key])
         kept.append(key)
     return kept
+
+
+def check_tensor(key, value, shape):
+    """ConvertError unless @value has @shape and a floating-point dtype."""
+    if tuple(value.shape) != shape:
+        raise ConvertError(f"key {key!r} has shape {list(value.shape)}, expected {list(shape)}")
+    if value.dtype.kind != "f":
+        raise ConvertError(f"key {key!r} has dtype {value.dtype}, expected floating point")

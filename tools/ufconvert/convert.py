@@ -9,7 +9,7 @@ from typing import Optional
 
 import numpy as np
 
-from . import VERSION, arch, checkpoint, hf, labels, safetensors, vit
+from . import VERSION, arch, checkpoint, hf, labels, light, safetensors, vit
 from .errors import ConvertError, OptionError
 
 FORMAT_VERSION = "1"
@@ -30,6 +30,8 @@ class Options:
     mean: Optional[tuple] = None        # model channel order, [0,1] pixels
     std: Optional[tuple] = None
     num_heads: Optional[int] = None     # video ViTs; None: config.json, or the release rule
+    prune_ratio: Optional[tuple] = None  # light UniFormers: (stage-3 values, stage-4 values)
+    trade_off: Optional[tuple] = None    # the same; None: the cfg's, or the release's
 
 
 # The UniFormer releases' window (16x4 Kinetics) and normalisation.
@@ -70,6 +72,16 @@ def check_options(opts):
         raise ConvertError("std needs 3 positive values")
     if opts.name is not None and not opts.name.strip():
         raise ConvertError("the name must not be empty")
+    for option, value in (("--prune-ratio", opts.prune_ratio), ("--trade-off", opts.trade_off)):
+        if value is not None and not all(math.isfinite(v) for stage in value for v in stage):
+            raise ConvertError(f"{option} values must be finite numbers")
+
+
+def _refuse_light_options(opts, family):
+    for option, value in (("--prune-ratio", opts.prune_ratio), ("--trade-off", opts.trade_off)):
+        if value is not None:
+            raise OptionError(f"{option} is for the light UniFormers (XXS/XS); a {family} "
+                              "does not prune tokens")
 
 
 def uniformer_options(opts):
@@ -77,6 +89,7 @@ def uniformer_options(opts):
     if opts.num_heads is not None:
         raise OptionError("--num-heads is for TimeSformer, ViViT and VideoMAE; a UniFormer's "
                           "attention head size is set with --head-dim")
+    _refuse_light_options(opts, "UniFormer-S/B")
     filled = {k: v for k, v in UNIFORMER_DEFAULTS.items() if getattr(opts, k) is None}
     opts = dataclasses.replace(opts, **filled)
     if opts.frames < 2 or opts.frames % 2:
@@ -178,12 +191,16 @@ def _would_overwrite(source, target):
 
 
 def family_of(src):
-    """'uniformer', 'timesformer', 'vivit' or 'videomae' for a checkpoint.Source; (family, hf)."""
+    """'uniformer', 'uniformer-light', 'timesformer', 'vivit' or 'videomae' for a
+    checkpoint.Source; (family, hf)."""
     state = src.state
     meta = src.metadata or {}
-    if meta.get("format") == "gst-uniformer" and meta.get("architecture") in vit.FAMILIES:
+    if meta.get("format") == "gst-uniformer" and meta.get("architecture") in (
+            vit.FAMILIES + (light.ARCHITECTURE,)):
         raise ConvertError(f"this is already a gst-uniformer {meta['architecture']} model "
-                           "file; only UniFormer model files can be converted again")
+                           "file; only UniFormer-S/B model files can be converted again")
+    if light.is_light(state):
+        return light.ARCHITECTURE, False
     if "patch_embed1.proj.weight" in state or any(k.startswith("blocks1.") for k in state):
         return "uniformer", False
     family = hf.family_of_keys(state)
@@ -208,7 +225,7 @@ def family_of(src):
 def convert(source, output, opts):
     """Converts checkpoint file (or Hugging Face directory) source into model file output.
 
-    Returns (arch.Arch or vit.Converted, how the checkpoint was read, where
+    Returns (arch.Arch, vit.Converted or light.Converted, how the checkpoint was read, where
     the head size or count came from). Raises ConvertError for any problem with the
     input or options (OptionError: an option that does not suit the
     checkpoint), OSError for file system errors. output must be a regular
@@ -223,6 +240,8 @@ def convert(source, output, opts):
     family, from_hf = family_of(src)
     if family == "uniformer":
         return _convert_uniformer(source, output, opts, src)
+    if family == light.ARCHITECTURE:
+        return _convert_light(source, output, opts, src)
     return _convert_vit(source, output, opts, src, family, from_hf)
 
 
@@ -248,10 +267,36 @@ def _convert_uniformer(source, output, opts, src):
     return a, src.how, head_dim_source
 
 
+def _convert_light(source, output, opts, src):
+    """A light UniFormer (XXS/XS): docs/model-format.md, "Light UniFormers"."""
+    if opts.num_heads is not None:
+        raise OptionError("--num-heads is for TimeSformer, ViViT and VideoMAE; a light "
+                          "UniFormer's attention head size is set with --head-dim")
+    state = src.state
+    a = light.infer(state)
+    keys = light.check(state, a)
+    a, head_dim_source = light.resolve_head_dim(a, opts.head_dim, src.head_dim)
+    hints = light.cfg_hints(src.wrapper)
+    pre = light.resolve_preprocessing(opts, hints)
+    schedule, schedule_source = light.resolve_schedule(a, opts, hints)
+    schedule = light.check_schedule(a, schedule, pre)
+    names = _labels(opts, a.num_classes)
+    name = opts.name if opts.name is not None else default_name(source)
+    out = light.output_tensors(state, keys, a)
+    tensors = model_tensors(out, list(out), opts.dtype)
+    safetensors.write(output, tensors, {
+        **common_metadata(light.ARCHITECTURE, a.num_classes, pre, names, name,
+                          provenance_of(source, src.files)),
+        **light.metadata(a, schedule, number)})
+    return (light.Converted(a, schedule, pre, head_dim_source, schedule_source), src.how,
+            head_dim_source)
+
+
 def _convert_vit(source, output, opts, src, family, from_hf):
     if opts.head_dim is not None:
         raise OptionError(f"--head-dim is UniFormer's; a {vit.TITLE[family]}'s attention is "
                           "set with --num-heads")
+    _refuse_light_options(opts, vit.TITLE[family])
     state, names = src.state, None
     if from_hf:
         hints = hf.hints(src.config, family)

@@ -4,7 +4,8 @@ SlowFast-style training checkpoints (UniFormer's, TimeSformer's .pyth) store
 their config as the YAML text of yacs' cfg.dump(), which is PyYAML's
 safe_dump of nested dicts of scalars and lists. With PyYAML >= 5.1 that is
 block style: "KEY: value" and "KEY:" lines, nested keys indented deeper,
-lists as "- item" lines at the key's indentation or deeper. Older PyYAML
+lists as "- item" lines at the key's indentation or deeper ("- - item" opens
+a list in a list, as UNIFORMER.PRUNE_RATIO's). Older PyYAML
 writes the innermost collections in flow style ("{A: 1, B: x}", "[1, 2]"),
 wrapped over several lines when long. parse() reads that much into nested
 dicts and lists whose leaves are the scalars' text (quotes removed); what it
@@ -186,6 +187,13 @@ class _Block:
                 if item_indent != indent or not (body.startswith("- ") or body == "-"):
                     break
                 self.i += 1
+                rest = body[1:].lstrip(" ")
+                if rest.startswith("- ") or rest == "-":  # "- - a": a list in a list
+                    inner = indent + len(body) - len(rest)
+                    self.i -= 1
+                    self.lines[self.i] = (inner, rest)  # re-read as the inner list's first item
+                    items.append(self.node(inner))
+                    continue
                 try:
                     items.append(self._value(body[1:].strip(), indent))
                 except _Skip:

@@ -10,6 +10,7 @@ typedef struct {
   guint32 mode, T, H, W, Cin, tubelet, patch;
   gboolean time_minor;
   guint32 stride_t, stride_s;   /* modes 3 and 4 */
+  guint32 to_first, to_count;   /* modes 3 and 4: a chunk of output frames (count 0: all) */
   const char *bench;
 } PatchifyRow;
 
@@ -28,6 +29,8 @@ static const PatchifyRow rows[] = {
   { 4, 5, 7, 9, 8, .stride_t = 2, .stride_s = 2 },
   { 4, 3, 6, 5, 6, .stride_t = 2, .stride_s = 2 },
   { 4, 4, 5, 6, 4, .stride_t = 1, .stride_s = 1 },
+  { 3, 7, 9, 10, 3, .stride_t = 1, .stride_s = 2, .to_first = 2, .to_count = 3 },
+  { 4, 7, 6, 8, 8, .stride_t = 2, .stride_s = 2, .to_first = 3, .to_count = 1 },
   { 0, 16, 224, 224, 3, .bench = "stem patchify (16 x 224)" },
   { 3, 16, 160, 160, 3, .stride_t = 1, .stride_s = 2, .bench = "light stem conv1 (16 x 160)" },
   { 4, 16, 80, 80, 28, .stride_t = 2, .stride_s = 2, .bench = "light stem conv2 (16 x 160)" },
@@ -48,7 +51,8 @@ run (UfOpCase *oc, gconstpointer row)
     .stride_t = c->stride_t, .stride_s = c->stride_s,
   };
   if (c->mode >= 3) {
-    a.To = uf_op_patchify_conv3_out (c->T, c->stride_t);
+    a.To = c->to_count ? c->to_count : uf_op_patchify_conv3_out (c->T, c->stride_t);
+    a.to_first = c->to_first;
     a.Ho = uf_op_patchify_conv3_out (c->H, c->stride_s);
     a.Wo = uf_op_patchify_conv3_out (c->W, c->stride_s);
   }
