@@ -24,6 +24,54 @@
  * Buffers that carry no result pass through untouched (not even made
  * writable).
  *
+ * ## Action events
+ *
+ * With #GstUniformerInfer:actions on (the default) the element also says
+ * when an action starts and ends, each class on its own (several may be
+ * open at once): an action starts once #GstUniformerInfer:action-min-windows
+ * consecutive classified windows give its class a probability (smoothed
+ * when #GstUniformerInfer:smoothing is on) of at least
+ * #GstUniformerInfer:action-start-threshold, and ends at the first window
+ * below #GstUniformerInfer:action-end-threshold. Each start and end is
+ * posted as an element message named "uniformer-action" and sent
+ * downstream, as a serialized custom event
+ * (GST_EVENT_CUSTOM_DOWNSTREAM) whose structure is the message's,
+ * identical, so that an element downstream can publish it. Its fields:
+ *
+ * - `label` (string), `class-id` (int), `state` ("started" or "ended"),
+ *   `model` (string, the model's name);
+ * - `start-pts`, `start-running-time` (guint64): the first frame of the
+ *   first window that counted toward the start (the window's edge, not the
+ *   moment the action was recognised);
+ * - `end-pts`, `end-running-time` (guint64): for "ended", the last frame of
+ *   the last window still at or above the end threshold; for "started",
+ *   the last frame of the window that started it;
+ * - `peak-score`, `mean-score` (double), `windows` (guint): over the
+ *   windows counted so far;
+ * - `reason` (string, "ended" only): "score-dropped", "seek" (a new
+ *   segment, after a flush or not), "flush" (a flush no segment follows),
+ *   "discont" (the window was emptied at a break: DISCONT, a PTS jump, a
+ *   GAP), "eos", "stopped" (the element went down to READY: posted only,
+ *   the pads are inactive) or "disabled" (#GstUniformerInfer:actions was
+ *   turned off).
+ *
+ * A start goes downstream just before the buffer that carries the result
+ * that started it (and the message is posted after that result's
+ * "uniformer" message); ends for EOS before the EOS event, ends for a seek
+ * after the new segment. Times are GST_CLOCK_TIME_NONE where unknown.
+ *
+ * ## Warnings
+ *
+ * The element posts a warning, with a details structure whose `kind` says
+ * which: "windows-skipped" (GST_RESOURCE_ERROR_BUSY, at the first skipped
+ * window and then at most once per 10 s of running time, with `count`
+ * since the last one and `total`), "frame-rate" (GST_STREAM_ERROR_FORMAT,
+ * once: the frames are too far apart for the sampling rate, so a window
+ * spans more time than the model was trained on; `frame-rate` and
+ * `sample-rate`) and "short-stream" (GST_STREAM_ERROR_FAILED, once: EOS
+ * came before a window was ever full, so nothing was classified; `frames`
+ * and `window`).
+ *
  * On a live stream a window that is due while the previous one is still
  * being classified is dropped (#GstUniformerInfer:late-windows), so latency
  * never builds up. Flushes, new segments and EOS empty the window; a result
@@ -75,38 +123,6 @@
 GST_DEBUG_CATEGORY (gst_uniformer_infer_debug);
 #define GST_CAT_DEFAULT gst_uniformer_infer_debug
 
-#define DEFAULT_RESIZE_MODE UF_RESIZE_CROP
-#define DEFAULT_SAMPLE_RATE 0.0
-#define DEFAULT_FRAME_INTERVAL 0
-#define DEFAULT_INFERENCE_INTERVAL 4
-#define DEFAULT_TOP_K 5
-#define DEFAULT_THRESHOLD 0.0
-#define DEFAULT_SMOOTHING 1
-#define DEFAULT_POST_MESSAGES TRUE
-#define DEFAULT_LATE_WINDOWS GST_UNIFORMER_LATE_WINDOWS_AUTO
-
-enum {
-  PROP_0,
-  PROP_MODEL,
-  PROP_DEVICE,
-  PROP_RESIZE_MODE,
-  PROP_SAMPLE_RATE,
-  PROP_FRAME_INTERVAL,
-  PROP_INFERENCE_INTERVAL,
-  PROP_TOP_K,
-  PROP_THRESHOLD,
-  PROP_SMOOTHING,
-  PROP_POST_MESSAGES,
-  PROP_LATE_WINDOWS,
-  PROP_NUM_FRAMES,
-  PROP_NUM_CLASSES,
-  PROP_LABELS,
-  PROP_MODEL_NAME,
-  PROP_WINDOWS_CLASSIFIED,
-  PROP_WINDOWS_SKIPPED,
-  PROP_LAST_INFERENCE_TIME,
-  PROP_MEAN_INFERENCE_TIME,
-};
 
 #define gst_uniformer_infer_parent_class parent_class
 G_DEFINE_TYPE (GstUniformerInfer, gst_uniformer_infer, GST_TYPE_BASE_TRANSFORM);
@@ -121,41 +137,9 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (UNIFORMER_INFER_CAPS));
 
-GType
-gst_uniformer_late_windows_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_UNIFORMER_LATE_WINDOWS_AUTO, "Skip when upstream is live, wait otherwise", "auto"},
-    {GST_UNIFORMER_LATE_WINDOWS_SKIP, "Drop windows due while an inference runs", "skip"},
-    {GST_UNIFORMER_LATE_WINDOWS_WAIT, "Block the stream until every window is classified",
-        "wait"},
-    {0, NULL, NULL},
-  };
 
-  if (g_once_init_enter (&type))
-    g_once_init_leave (&type, g_enum_register_static ("GstUniformerLateWindows", values));
-  return type;
-}
-
-GType
-gst_uniformer_resize_mode_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {UF_RESIZE_CROP, "Short side to the model's size, centre crop (how models are tested)",
-        "crop"},
-    {UF_RESIZE_STRETCH, "Whole frame stretched to the model's size", "stretch"},
-    {0, NULL, NULL},
-  };
-
-  if (g_once_init_enter (&type))
-    g_once_init_leave (&type, g_enum_register_static ("GstUniformerResizeMode", values));
-  return type;
-}
-
-static const gchar *
-default_model_path (void)
+const gchar *
+uniformer_infer_default_model_path (void)
 {
   if (g_file_test (UNIFORMER_DEFAULT_MODEL_INSTALLED, G_FILE_TEST_EXISTS))
     return UNIFORMER_DEFAULT_MODEL_INSTALLED;
@@ -170,6 +154,7 @@ gst_uniformer_infer_sink_event (GstBaseTransform * trans, GstEvent * event)
   GstUniformerInfer *self = GST_UNIFORMER_INFER (trans);
 
   const GstSegment *segment;
+  gboolean new_segment, ret;
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_FLUSH_START:
@@ -180,19 +165,29 @@ gst_uniformer_infer_sink_event (GstBaseTransform * trans, GstEvent * event)
     case GST_EVENT_FLUSH_STOP:
       GST_DEBUG_OBJECT (self, "flush: emptying the window");
       uniformer_infer_reset_stream (self);
+      /* the open actions end at what comes next: a segment makes it a seek */
+      self->flushed = TRUE;
       if (self->worker)
         uniformer_worker_set_flushing (self->worker, FALSE);
       break;
     case GST_EVENT_SEGMENT:
       /* A repeated segment (sent again with new caps, say) changes nothing. */
       gst_event_parse_segment (event, &segment);
-      if (!gst_segment_is_equal (segment, &trans->segment)) {
+      new_segment = !gst_segment_is_equal (segment, &trans->segment);
+      if (new_segment) {
         GST_DEBUG_OBJECT (self, "new segment: emptying the window");
         uniformer_infer_reset_stream (self);
       }
-      break;
+      if (new_segment || self->flushed)
+        uniformer_infer_end_actions (self, UNIFORMER_ACTION_REASON_SEEK);
+      /* the actions' end goes downstream after the segment, so that it
+       * never arrives between a flush and the segment that follows it */
+      ret = GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
+      uniformer_infer_send_actions (self, TRUE);
+      return ret;
     case GST_EVENT_GAP:
       uniformer_infer_handle_gap (self, event);
+      uniformer_infer_send_actions (self, TRUE);
       break;
     case GST_EVENT_EOS:
       uniformer_infer_finish_at_eos (self);
@@ -267,7 +262,7 @@ gst_uniformer_infer_start (GstBaseTransform * trans)
   guint frames;
 
   GST_OBJECT_LOCK (self);
-  path = g_strdup (self->model_path ? self->model_path : default_model_path ());
+  path = g_strdup (self->model_path ? self->model_path : uniformer_infer_default_model_path ());
   device = g_strdup (self->device_name);
   config.resize_mode = self->resize_mode;
   GST_OBJECT_UNLOCK (self);
@@ -299,7 +294,7 @@ gst_uniformer_infer_start (GstBaseTransform * trans)
   g_free (paths);
 
   self->worker = uniformer_worker_new (self->session, frames, self->info->num_classes);
-  uniformer_window_init (&self->window, frames, DEFAULT_INFERENCE_INTERVAL);
+  uniformer_window_init (&self->window, frames, UNIFORMER_INFER_DEFAULT_INFERENCE_INTERVAL);
   uniformer_deferred_init (&self->deferred, config.ring_slots);
   uniformer_sampler_init (&self->sampler, 0, 0);
   gst_video_info_init (&self->vinfo);
@@ -307,6 +302,13 @@ gst_uniformer_infer_start (GstBaseTransform * trans)
   self->reported_latency = 0;
   self->flow = GST_FLOW_OK;
   self->warned_untimed = FALSE;
+  uniformer_actions_init (&self->actions, self->info->num_classes);
+  self->action_events = g_array_new (FALSE, FALSE, sizeof (UniformerActionEvent));
+  self->flushed = FALSE;
+  self->skip_warned_at = GST_CLOCK_TIME_NONE;
+  self->skips_unwarned = 0;
+  self->warned_rate = self->warned_short = self->ever_full = FALSE;
+  self->max_fill = 0;
   uniformer_infer_reset_stream (self);
 
   GST_OBJECT_LOCK (self);
@@ -337,6 +339,15 @@ gst_uniformer_infer_stop (GstBaseTransform * trans)
 {
   GstUniformerInfer *self = GST_UNIFORMER_INFER (trans);
   guint messages;
+
+  /* The pads are inactive by now: the actions' end goes to the bus only. */
+  if (self->info) {
+    uniformer_infer_end_actions (self, self->flushed ? UNIFORMER_ACTION_REASON_FLUSH
+        : UNIFORMER_ACTION_REASON_STOPPED);
+    uniformer_infer_send_actions (self, FALSE);
+  }
+  uniformer_actions_clear (&self->actions);
+  g_clear_pointer (&self->action_events, g_array_unref);
 
   /* The worker frees the session once its run (if any) has ended: the
    * state change does not wait for the GPU; start() or finalize() joins.
@@ -380,150 +391,6 @@ gst_uniformer_infer_change_state (GstElement * element, GstStateChange transitio
 
 /* ---- properties ---------------------------------------------------------- */
 
-/* Whether a property that only takes effect at start may be set now; like
- * filesrc's location, it is refused once the element has started. */
-static gboolean
-settable_now (GstUniformerInfer * self, GParamSpec * pspec)
-{
-  GstState state = GST_STATE (self);
-
-  if (state == GST_STATE_NULL || state == GST_STATE_READY)
-    return TRUE;
-  g_warning ("Changing the '%s' property on %s while it is %s is not supported: set it in "
-      "the NULL or READY state.", pspec->name, GST_OBJECT_NAME (self),
-      gst_element_state_get_name (state));
-  return FALSE;
-}
-
-static void
-gst_uniformer_infer_set_property (GObject * object, guint prop_id, const GValue * value,
-    GParamSpec * pspec)
-{
-  GstUniformerInfer *self = GST_UNIFORMER_INFER (object);
-  Settings *p = &self->props;
-
-  GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_MODEL:
-      if (settable_now (self, pspec)) {
-        g_free (self->model_path);
-        self->model_path = g_value_dup_string (value);
-      }
-      break;
-    case PROP_DEVICE:
-      if (settable_now (self, pspec)) {
-        g_free (self->device_name);
-        self->device_name = g_value_dup_string (value);
-      }
-      break;
-    case PROP_RESIZE_MODE:
-      if (settable_now (self, pspec))
-        self->resize_mode = g_value_get_enum (value);
-      break;
-    case PROP_SAMPLE_RATE:
-      p->sample_rate = g_value_get_double (value);
-      break;
-    case PROP_FRAME_INTERVAL:
-      p->frame_interval = g_value_get_uint (value);
-      break;
-    case PROP_INFERENCE_INTERVAL:
-      p->inference_interval = g_value_get_uint (value);
-      break;
-    case PROP_TOP_K:
-      p->top_k = g_value_get_uint (value);
-      break;
-    case PROP_THRESHOLD:
-      p->threshold = g_value_get_double (value);
-      break;
-    case PROP_SMOOTHING:
-      p->smoothing = g_value_get_uint (value);
-      break;
-    case PROP_POST_MESSAGES:
-      p->post_messages = g_value_get_boolean (value);
-      break;
-    case PROP_LATE_WINDOWS:
-      p->late_windows = g_value_get_enum (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
-}
-
-static void
-gst_uniformer_infer_get_property (GObject * object, guint prop_id, GValue * value,
-    GParamSpec * pspec)
-{
-  GstUniformerInfer *self = GST_UNIFORMER_INFER (object);
-  const Settings *p = &self->props;
-
-  GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_MODEL:
-      g_value_set_string (value, self->model_path ? self->model_path : default_model_path ());
-      break;
-    case PROP_DEVICE:
-      g_value_set_string (value, self->device_name);
-      break;
-    case PROP_RESIZE_MODE:
-      g_value_set_enum (value, self->resize_mode);
-      break;
-    case PROP_SAMPLE_RATE:
-      g_value_set_double (value, p->sample_rate);
-      break;
-    case PROP_FRAME_INTERVAL:
-      g_value_set_uint (value, p->frame_interval);
-      break;
-    case PROP_INFERENCE_INTERVAL:
-      g_value_set_uint (value, p->inference_interval);
-      break;
-    case PROP_TOP_K:
-      g_value_set_uint (value, p->top_k);
-      break;
-    case PROP_THRESHOLD:
-      g_value_set_double (value, p->threshold);
-      break;
-    case PROP_SMOOTHING:
-      g_value_set_uint (value, p->smoothing);
-      break;
-    case PROP_POST_MESSAGES:
-      g_value_set_boolean (value, p->post_messages);
-      break;
-    case PROP_LATE_WINDOWS:
-      g_value_set_enum (value, p->late_windows);
-      break;
-    case PROP_NUM_FRAMES:
-      g_value_set_uint (value, self->num_frames);
-      break;
-    case PROP_NUM_CLASSES:
-      g_value_set_uint (value, self->num_classes);
-      break;
-    case PROP_LABELS:
-      g_value_set_boxed (value, self->labels);
-      break;
-    case PROP_MODEL_NAME:
-      g_value_set_string (value, self->model_name);
-      break;
-    case PROP_WINDOWS_CLASSIFIED:
-      g_value_set_uint64 (value, self->windows_classified);
-      break;
-    case PROP_WINDOWS_SKIPPED:
-      g_value_set_uint64 (value, self->windows_skipped);
-      break;
-    case PROP_LAST_INFERENCE_TIME:
-      g_value_set_uint64 (value, self->last_inference_ns);
-      break;
-    case PROP_MEAN_INFERENCE_TIME:
-      g_value_set_uint64 (value, self->windows_classified ?
-          self->total_inference_ns / self->windows_classified : 0);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
-}
 
 static void
 gst_uniformer_infer_finalize (GObject * object)
@@ -538,10 +405,6 @@ gst_uniformer_infer_finalize (GObject * object)
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
-#define RW_READY (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)
-#define RW_PLAYING (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING)
-#define READ_ONLY (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)
-
 static void
 gst_uniformer_infer_class_init (GstUniformerInferClass * klass)
 {
@@ -552,216 +415,9 @@ gst_uniformer_infer_class_init (GstUniformerInferClass * klass)
   GST_DEBUG_CATEGORY_INIT (gst_uniformer_infer_debug, "uniformerinfer", 0,
       "UniFormer action recognition");
 
-  gobject_class->set_property = gst_uniformer_infer_set_property;
-  gobject_class->get_property = gst_uniformer_infer_get_property;
   gobject_class->finalize = gst_uniformer_infer_finalize;
 
-  /**
-   * GstUniformerInfer:model:
-   *
-   * The model file to run (from tools/uniformer-convert). Read when the
-   * element starts; refused with a warning while it runs.
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (gobject_class, PROP_MODEL,
-      g_param_spec_string ("model", "Model", "Path of the UniFormer model file "
-          "(.safetensors, from tools/uniformer-convert); default: the model installed "
-          "with the plugin", NULL, RW_READY));
-  /**
-   * GstUniformerInfer:device:
-   *
-   * The Vulkan device to run on. Read when the element starts; refused with
-   * a warning while it runs.
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (gobject_class, PROP_DEVICE,
-      g_param_spec_string ("device", "Device", "Vulkan device: an index or a part of its "
-          "name (see uniformer-classify --list-devices); NULL = automatic (discrete GPU, "
-          "integrated, virtual, CPU) or the UF_DEVICE environment variable", NULL, RW_READY));
-  /**
-   * GstUniformerInfer:resize-mode:
-   *
-   * How frames are fitted to the model's input. Read when the element
-   * starts; refused with a warning while it runs.
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (gobject_class, PROP_RESIZE_MODE,
-      g_param_spec_enum ("resize-mode", "Resize mode", "How frames are fitted to the "
-          "model's input size", GST_TYPE_UNIFORMER_RESIZE_MODE, DEFAULT_RESIZE_MODE,
-          RW_READY));
-  /**
-   * GstUniformerInfer:sample-rate:
-   *
-   * Samples per second the window takes from the stream, by timestamp.
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (gobject_class, PROP_SAMPLE_RATE,
-      g_param_spec_double ("sample-rate", "Sample rate", "Frames per second the window "
-          "samples from the stream, by timestamp; 0 = the model's trained rate (source fps "
-          "/ sampling rate, 7.5 for 30 fps / 4)", 0, 1000, DEFAULT_SAMPLE_RATE, RW_PLAYING));
-  /**
-   * GstUniformerInfer:frame-interval:
-   *
-   * Sample every N-th frame instead of sampling by timestamp.
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (gobject_class, PROP_FRAME_INTERVAL,
-      g_param_spec_uint ("frame-interval", "Frame interval", "Sample every N-th frame "
-          "whatever the timestamps; 0 = sample by timestamp at sample-rate", 0, 10000,
-          DEFAULT_FRAME_INTERVAL, RW_PLAYING));
-  /**
-   * GstUniformerInfer:inference-interval:
-   *
-   * Sampled frames the window slides between classifications.
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (gobject_class, PROP_INFERENCE_INTERVAL,
-      g_param_spec_uint ("inference-interval", "Inference interval", "Sampled frames the "
-          "window slides between classifications (the first one is made as soon as the "
-          "window is full); the default 4 gives about two classifications a second at 7.5 "
-          "samples per second", 1, 10000, DEFAULT_INFERENCE_INTERVAL, RW_PLAYING));
-  /**
-   * GstUniformerInfer:top-k:
-   *
-   * Best classes reported per classification.
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (gobject_class, PROP_TOP_K,
-      g_param_spec_uint ("top-k", "Top k", "Best classes reported per classification", 1,
-          1000, DEFAULT_TOP_K, RW_PLAYING));
-  /**
-   * GstUniformerInfer:threshold:
-   *
-   * Classes whose (smoothed) probability is below this are not reported.
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (gobject_class, PROP_THRESHOLD,
-      g_param_spec_double ("threshold", "Threshold", "Classes whose (smoothed) probability "
-          "is below this are not reported", 0, 1, DEFAULT_THRESHOLD, RW_PLAYING));
-  /**
-   * GstUniformerInfer:smoothing:
-   *
-   * Report the mean probabilities of the last N windows.
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (gobject_class, PROP_SMOOTHING,
-      g_param_spec_uint ("smoothing", "Smoothing", "Report the mean probabilities of the "
-          "last N windows; 1 = no smoothing", 1, 100, DEFAULT_SMOOTHING, RW_PLAYING));
-  /**
-   * GstUniformerInfer:post-messages:
-   *
-   * Post an element message named "uniformer" for every classification.
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
-      g_param_spec_boolean ("post-messages", "Post messages", "Post an element message "
-          "named \"uniformer\" on the bus for every classification", DEFAULT_POST_MESSAGES,
-          RW_PLAYING));
-  /**
-   * GstUniformerInfer:late-windows:
-   *
-   * What to do with a window that is due while the previous one is still
-   * being classified.
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (gobject_class, PROP_LATE_WINDOWS,
-      g_param_spec_enum ("late-windows", "Late windows", "What to do with a window that is "
-          "due while the previous one is still being classified",
-          GST_TYPE_UNIFORMER_LATE_WINDOWS, DEFAULT_LATE_WINDOWS, RW_PLAYING));
-  /**
-   * GstUniformerInfer:num-frames:
-   *
-   * Frames per window, from the model.
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (gobject_class, PROP_NUM_FRAMES,
-      g_param_spec_uint ("num-frames", "Number of frames", "Frames per window, from the "
-          "model (0 until the element has loaded it, in PAUSED)", 0, G_MAXUINT, 0,
-          READ_ONLY));
-  /**
-   * GstUniformerInfer:num-classes:
-   *
-   * Classes the model tells apart.
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (gobject_class, PROP_NUM_CLASSES,
-      g_param_spec_uint ("num-classes", "Number of classes", "Classes the model tells apart "
-          "(0 until the element has loaded it, in PAUSED)", 0, G_MAXUINT, 0, READ_ONLY));
-  /**
-   * GstUniformerInfer:labels:
-   *
-   * The model's class names, in class-id order.
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (gobject_class, PROP_LABELS,
-      g_param_spec_boxed ("labels", "Labels", "The model's class names, in class-id order "
-          "(NULL until the element has loaded it, in PAUSED)", G_TYPE_STRV, READ_ONLY));
-  /**
-   * GstUniformerInfer:model-name:
-   *
-   * The loaded model's name, as its results carry it.
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (gobject_class, PROP_MODEL_NAME,
-      g_param_spec_string ("model-name", "Model name", "The loaded model's name, as its "
-          "results carry it (NULL until the element has loaded it, in PAUSED)", NULL,
-          READ_ONLY));
-  /**
-   * GstUniformerInfer:windows-classified:
-   *
-   * Classifications reported since the element started.
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (gobject_class, PROP_WINDOWS_CLASSIFIED,
-      g_param_spec_uint64 ("windows-classified", "Windows classified", "Classifications "
-          "reported since the element started", 0, G_MAXUINT64, 0, READ_ONLY));
-  /**
-   * GstUniformerInfer:windows-skipped:
-   *
-   * Due windows dropped because the previous inference was still running.
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (gobject_class, PROP_WINDOWS_SKIPPED,
-      g_param_spec_uint64 ("windows-skipped", "Windows skipped", "Due windows dropped "
-          "because the previous inference was still running", 0, G_MAXUINT64, 0,
-          READ_ONLY));
-  /**
-   * GstUniformerInfer:last-inference-time:
-   *
-   * Wall-clock time of the last classification, in nanoseconds.
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (gobject_class, PROP_LAST_INFERENCE_TIME,
-      g_param_spec_uint64 ("last-inference-time", "Last inference time", "Wall-clock time "
-          "of the last classification, in nanoseconds", 0, G_MAXUINT64, 0, READ_ONLY));
-  /**
-   * GstUniformerInfer:mean-inference-time:
-   *
-   * Mean wall-clock time of the classifications, in nanoseconds.
-   *
-   * Since: 0.1
-   */
-  g_object_class_install_property (gobject_class, PROP_MEAN_INFERENCE_TIME,
-      g_param_spec_uint64 ("mean-inference-time", "Mean inference time", "Mean wall-clock "
-          "time of the classifications, in nanoseconds", 0, G_MAXUINT64, 0, READ_ONLY));
+  uniformer_infer_install_properties (gobject_class);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -779,25 +435,12 @@ gst_uniformer_infer_class_init (GstUniformerInferClass * klass)
   trans_class->query = GST_DEBUG_FUNCPTR (gst_uniformer_infer_query);
   trans_class->before_transform = GST_DEBUG_FUNCPTR (uniformer_infer_before_transform);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (uniformer_infer_transform_ip);
-
-  gst_type_mark_as_plugin_api (GST_TYPE_UNIFORMER_LATE_WINDOWS, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_UNIFORMER_RESIZE_MODE, 0);
 }
 
 static void
 gst_uniformer_infer_init (GstUniformerInfer * self)
 {
-  Settings *p = &self->props;
-
-  self->resize_mode = DEFAULT_RESIZE_MODE;
-  p->sample_rate = DEFAULT_SAMPLE_RATE;
-  p->frame_interval = DEFAULT_FRAME_INTERVAL;
-  p->inference_interval = DEFAULT_INFERENCE_INTERVAL;
-  p->top_k = DEFAULT_TOP_K;
-  p->threshold = DEFAULT_THRESHOLD;
-  p->smoothing = DEFAULT_SMOOTHING;
-  p->post_messages = DEFAULT_POST_MESSAGES;
-  p->late_windows = DEFAULT_LATE_WINDOWS;
+  uniformer_infer_settings_init (self);
   g_queue_init (&self->ready);
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);

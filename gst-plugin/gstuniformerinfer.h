@@ -23,6 +23,24 @@ typedef enum {
 #define GST_TYPE_UNIFORMER_LATE_WINDOWS (gst_uniformer_late_windows_get_type ())
 GType gst_uniformer_late_windows_get_type (void);
 
+/**
+ * GstUniformerSampling:
+ * @GST_UNIFORMER_SAMPLING_MODEL: as the model file says
+ * @GST_UNIFORMER_SAMPLING_STRIDE: frames at #GstUniformerInfer:sample-rate
+ *     (the model's trained rate: every n-th frame of its source frame rate)
+ * @GST_UNIFORMER_SAMPLING_SPARSE: the window's frames spread evenly over
+ *     #GstUniformerInfer:window-duration (the light models' test-time
+ *     sampling: each frame the centre of its segment of the span)
+ */
+typedef enum {
+  GST_UNIFORMER_SAMPLING_MODEL,
+  GST_UNIFORMER_SAMPLING_STRIDE,
+  GST_UNIFORMER_SAMPLING_SPARSE,
+} GstUniformerSampling;
+
+#define GST_TYPE_UNIFORMER_SAMPLING (gst_uniformer_sampling_get_type ())
+GType gst_uniformer_sampling_get_type (void);
+
 #define GST_TYPE_UNIFORMER_RESIZE_MODE (gst_uniformer_resize_mode_get_type ())
 GType gst_uniformer_resize_mode_get_type (void);
 

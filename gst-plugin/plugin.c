@@ -7,6 +7,7 @@
 
 #include "gstuniformerinfer.h"
 #include "gstuniformeroverlay.h"
+#include "gstuniformerpublish.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -15,6 +16,7 @@ plugin_init (GstPlugin * plugin)
 
   ret |= GST_ELEMENT_REGISTER (uniformerinfer, plugin);
   ret |= GST_ELEMENT_REGISTER (uniformeroverlay, plugin);
+  ret |= GST_ELEMENT_REGISTER (uniformerpublish, plugin);
   return ret;
 }
 

@@ -1,7 +1,8 @@
 /* uniformer-infer-stream.c: the streaming-thread half of uniformerinfer:
  * each buffer is timed, sampled into the window, uploaded, and a due window
- * is handed to the worker; finished results ride on the next buffer and go
- * to the bus. The GObject, property and state-change half is
+ * is handed to the worker; finished results ride on the next buffer, go to
+ * the bus and feed the action tracker (uniformer-infer-notices.c sends its
+ * events and the warnings). The GObject, property and state-change half is
  * gstuniformerinfer.c. */
 #include "gstuniformerinfer-private.h"
 
@@ -31,7 +32,8 @@ uniformer_infer_reset_stream (GstUniformerInfer * self)
 }
 
 /* Empties the window so that no window mixes frames from both sides of a
- * break in the stream; a result running on the old window is still valid. */
+ * break in the stream; a result running on the old window is still valid.
+ * An action seen before the break is not taken to go on after it. */
 static void
 restart_window (GstUniformerInfer * self, const gchar * why)
 {
@@ -40,16 +42,33 @@ restart_window (GstUniformerInfer * self, const gchar * why)
   uniformer_sampler_reset (&self->sampler);
   uniformer_window_reset (&self->window);
   uniformer_smoother_reset (&self->smoother);
+  uniformer_infer_end_actions (self, UNIFORMER_ACTION_REASON_DISCONT);
 }
 
-static gdouble
-model_rate (GstUniformerInfer * self)
+gdouble
+uniformer_infer_model_rate (GstUniformerInfer * self)
 {
   const UfModelInfo *info = self->info;
 
   if (info->source_fps <= 0 || info->sampling_rate == 0)
     return 7.5;                 /* 30 fps / 4: the official Kinetics protocol */
   return info->source_fps / info->sampling_rate;
+}
+
+gdouble
+uniformer_infer_sampling_rate (GstUniformerInfer * self, const Settings * st)
+{
+  gboolean sparse = st->sampling == GST_UNIFORMER_SAMPLING_SPARSE
+      || (st->sampling == GST_UNIFORMER_SAMPLING_MODEL
+      && self->info->sampling == UF_SAMPLING_SPARSE);
+
+  if (!sparse)
+    return st->sample_rate > 0 ? st->sample_rate : uniformer_infer_model_rate (self);
+  /* T frames at the centres of T equal segments of the span are 1/T of
+   * it apart: the same grid as stride sampling at T / span */
+  if (st->window_duration > 0)
+    return self->info->frames / st->window_duration;
+  return uniformer_infer_model_rate (self);
 }
 
 /* Copies the settings for this buffer and applies the ones that changed. */
@@ -63,7 +82,7 @@ update_settings (GstUniformerInfer * self)
   st = self->props;
   GST_OBJECT_UNLOCK (self);
 
-  rate = st.sample_rate > 0 ? st.sample_rate : model_rate (self);
+  rate = uniformer_infer_sampling_rate (self, &st);
   if (rate != self->sampler.rate || st.frame_interval != self->sampler.frame_interval) {
     /* Frames taken at another spacing would mix in one window. */
     GST_DEBUG_OBJECT (self, "sampling at %.3f Hz, frame interval %u", rate,
@@ -72,6 +91,8 @@ update_settings (GstUniformerInfer * self)
     uniformer_window_reset (&self->window);
   }
   uniformer_window_set_interval (&self->window, st.inference_interval);
+  if (self->cur.actions && !st.actions)
+    uniformer_infer_end_actions (self, UNIFORMER_ACTION_REASON_DISABLED);
   if (st.smoothing != self->smoother.capacity) {
     uniformer_smoother_clear (&self->smoother);
     uniformer_smoother_init (&self->smoother, self->info->num_classes, st.smoothing);
@@ -144,6 +165,7 @@ collect_result (GstUniformerInfer * self)
   g_queue_push_tail (&self->ready, uniformer_report_new (&self->smoother, r->probs,
           self->cur.top_k, self->cur.threshold, r->window_start, r->window_end, r->frames,
           r->inference_ns));
+  uniformer_infer_track_actions (self, self->smoother.mean, r->window_start, r->window_end);
   uniformer_job_result_free (r);
   maybe_post_latency (self, mean);
   return TRUE;
@@ -333,12 +355,15 @@ schedule_window (GstUniformerInfer * self)
   if (!collect_result (self))
     return FALSE;
   if (uniformer_worker_busy (self->worker)) {
+    guint64 total;
+
     GST_OBJECT_LOCK (self);
-    self->windows_skipped++;
+    total = ++self->windows_skipped;
     GST_OBJECT_UNLOCK (self);
     GST_DEBUG_OBJECT (self, "skipping the window %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT
         ": the previous one is still running", GST_TIME_ARGS (w->pts[0]),
         GST_TIME_ARGS (w->pts[w->n - 1]));
+    uniformer_infer_warn_skipped (self, w, total);
     return TRUE;
   }
   if (!flush_deferred (self))
@@ -359,8 +384,13 @@ process_buffer (GstUniformerInfer * self, GstBuffer * buf)
   GstClockTime pts;
   UniformerSample sample;
   guint slot;
+  gboolean due;
 
   update_settings (self);
+  uniformer_infer_settle_flush (self);
+  if (GST_VIDEO_INFO_FPS_N (&self->vinfo) > 0)
+    uniformer_infer_check_frame_rate (self, (gdouble) GST_VIDEO_INFO_FPS_N (&self->vinfo)
+        / GST_VIDEO_INFO_FPS_D (&self->vinfo));
   if (!self->live_known) {
     self->live = upstream_is_live (self);
     self->live_known = TRUE;
@@ -382,13 +412,20 @@ process_buffer (GstUniformerInfer * self, GstBuffer * buf)
         GST_TIME_ARGS (pts));
     uniformer_window_reset (&self->window);
     uniformer_smoother_reset (&self->smoother);
+    uniformer_infer_end_actions (self, UNIFORMER_ACTION_REASON_DISCONT);
   }
   GST_LOG_OBJECT (self, "sampled %" GST_TIME_FORMAT, GST_TIME_ARGS (pts));
   slot = uniformer_window_free_slot (&self->window);
   if (!store_frame (self, buf, slot))
     return GST_FLOW_ERROR;
-  if (uniformer_window_push (&self->window, slot, pts) && !schedule_window (self))
-    return GST_FLOW_ERROR;
+  due = uniformer_window_push (&self->window, slot, pts);
+  self->max_fill = MAX (self->max_fill, self->window.n);
+  if (due) {
+    self->ever_full = TRUE;
+    uniformer_infer_check_window_spacing (self);
+    if (!schedule_window (self))
+      return GST_FLOW_ERROR;
+  }
   return GST_FLOW_OK;
 }
 
@@ -417,11 +454,14 @@ uniformer_infer_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     report (self, rep, buf);
     uniformer_report_free (rep);
   }
+  /* before the buffer that carries the result that started or ended them */
+  uniformer_infer_send_actions (self, TRUE);
   return GST_FLOW_OK;
 }
 
 /* A run still going at EOS has no buffer left to ride on: its result is
- * posted as a message, then everything is forgotten. */
+ * posted as a message, the open actions end (sent before the EOS event),
+ * then everything is forgotten. */
 void
 uniformer_infer_finish_at_eos (GstUniformerInfer * self)
 {
@@ -429,12 +469,16 @@ uniformer_infer_finish_at_eos (GstUniformerInfer * self)
 
   if (self->worker == NULL)
     return;
+  uniformer_infer_settle_flush (self);
   uniformer_worker_wait (self->worker);
   if (collect_result (self))
     while ((rep = g_queue_pop_head (&self->ready))) {
       report (self, rep, NULL);
       uniformer_report_free (rep);
     }
+  uniformer_infer_end_actions (self, UNIFORMER_ACTION_REASON_EOS);
+  uniformer_infer_send_actions (self, TRUE);
+  uniformer_infer_warn_if_never_full (self);
   uniformer_infer_reset_stream (self);
 }
 
@@ -446,7 +490,10 @@ uniformer_infer_handle_gap (GstUniformerInfer * self, GstEvent * event)
   GstClockTime ts, duration, instant, tolerance;
 
   gst_event_parse_gap (event, &ts, &duration);
-  if (!self->sampler.started || self->info == NULL)
+  if (self->info == NULL)
+    return;
+  uniformer_infer_settle_flush (self);
+  if (!self->sampler.started)
     return;
   if (self->sampler.frame_interval > 0 || !GST_CLOCK_TIME_IS_VALID (duration)) {
     restart_window (self, "gap event");

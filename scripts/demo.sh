@@ -14,7 +14,7 @@ mkdir -p build/demo
   --out build/demo/motion-demo.mp4
 echo "== what the demo video shows (build/demo/motion-demo.tsv: class, start s, end s)"
 cat build/demo/motion-demo.tsv
-echo "== what uniformerinfer recognised (times are the ends of the windows)"
+echo "== what uniformerinfer recognised (times are window edges: started at the first frame of the first window, ended at the last frame of the last)"
 GST_PLUGIN_PATH="$PWD/build/gst-plugin" /usr/bin/python3 examples/actions.py \
   build/demo/motion-demo.mp4 --annotate build/demo/motion-demo-annotated.mp4
 echo "== the annotated video: build/demo/motion-demo-annotated.mp4"

@@ -63,6 +63,11 @@ uniformer_meta_transform (GstBuffer * dest, GstMeta * meta, GstBuffer * buffer,
       m->frames, m->inference_time, m->model_name) != NULL;
 }
 
+/**
+ * gst_uniformer_meta_api_get_type:
+ *
+ * Returns: the #GType of the GstUniformerMeta API, for gst_buffer_get_meta().
+ */
 GType
 gst_uniformer_meta_api_get_type (void)
 {
@@ -76,6 +81,11 @@ gst_uniformer_meta_api_get_type (void)
   return type;
 }
 
+/**
+ * gst_uniformer_meta_get_info:
+ *
+ * Returns: (transfer none): the registered #GstMetaInfo of #GstUniformerMeta.
+ */
 const GstMetaInfo *
 gst_uniformer_meta_get_info (void)
 {
@@ -90,6 +100,38 @@ gst_uniformer_meta_get_info (void)
   return info;
 }
 
+/**
+ * gst_buffer_get_uniformer_meta:
+ * @buffer: a #GstBuffer
+ *
+ * Returns: (transfer none) (nullable): the classification result on @buffer,
+ *     valid while the buffer is, or %NULL when it carries none.
+ */
+GstUniformerMeta *
+gst_buffer_get_uniformer_meta (GstBuffer * buffer)
+{
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+
+  return (GstUniformerMeta *) gst_buffer_get_meta (buffer, GST_UNIFORMER_META_API_TYPE);
+}
+
+/**
+ * gst_buffer_add_uniformer_meta:
+ * @buffer: a writable #GstBuffer
+ * @n_results: number of classes in @class_ids, @labels and @scores
+ * @class_ids: (array length=n_results) (nullable): class indices, best first
+ * @labels: (array length=n_results) (element-type utf8) (nullable): class names
+ * @scores: (array length=n_results) (nullable): probabilities
+ * @window_start: PTS of the window's first frame
+ * @window_end: PTS of the window's last frame
+ * @frames: frames in the window
+ * @inference_time: forward-pass time, in nanoseconds
+ * @model_name: (nullable): the model's name
+ *
+ * Adds a meta holding copies of the arrays and strings.
+ *
+ * Returns: (transfer none) (nullable): the meta added, or %NULL on bad input.
+ */
 GstUniformerMeta *
 gst_buffer_add_uniformer_meta (GstBuffer * buffer, guint n_results,
     const gint * class_ids, const gchar * const *labels, const gdouble * scores,
@@ -109,6 +151,145 @@ gst_buffer_add_uniformer_meta (GstBuffer * buffer, guint n_results,
   return m;
 }
 
+/**
+ * gst_uniformer_meta_get_labels:
+ * @meta: a #GstUniformerMeta
+ *
+ * Returns: (transfer none) (array zero-terminated=1): the class names, best first.
+ */
+const gchar *const *
+gst_uniformer_meta_get_labels (const GstUniformerMeta * meta)
+{
+  static const gchar *const none[] = { NULL };
+
+  g_return_val_if_fail (meta != NULL, none);
+  return meta->labels ? (const gchar * const *) meta->labels : none;
+}
+
+/**
+ * gst_uniformer_meta_get_class_ids:
+ * @meta: a #GstUniformerMeta
+ * @n_results: (out) (optional): where to store the number of classes
+ *
+ * Returns: (transfer none) (array length=n_results): the class indices, in
+ *     the order of gst_uniformer_meta_get_labels().
+ */
+const gint *
+gst_uniformer_meta_get_class_ids (const GstUniformerMeta * meta, guint * n_results)
+{
+  g_return_val_if_fail (meta != NULL, NULL);
+  if (n_results)
+    *n_results = meta->n_results;
+  return meta->class_ids;
+}
+
+/**
+ * gst_uniformer_meta_get_scores:
+ * @meta: a #GstUniformerMeta
+ * @n_results: (out) (optional): where to store the number of classes
+ *
+ * Returns: (transfer none) (array length=n_results): the probabilities, in
+ *     the order of gst_uniformer_meta_get_labels().
+ */
+const gdouble *
+gst_uniformer_meta_get_scores (const GstUniformerMeta * meta, guint * n_results)
+{
+  g_return_val_if_fail (meta != NULL, NULL);
+  if (n_results)
+    *n_results = meta->n_results;
+  return meta->scores;
+}
+
+/**
+ * gst_uniformer_meta_get_n_results:
+ * @meta: a #GstUniformerMeta
+ *
+ * Returns: the number of classes reported (may be 0).
+ */
+guint
+gst_uniformer_meta_get_n_results (const GstUniformerMeta * meta)
+{
+  g_return_val_if_fail (meta != NULL, 0);
+  return meta->n_results;
+}
+
+/**
+ * gst_uniformer_meta_get_window_start:
+ * @meta: a #GstUniformerMeta
+ *
+ * Returns: the PTS of the first frame of the classified window.
+ */
+GstClockTime
+gst_uniformer_meta_get_window_start (const GstUniformerMeta * meta)
+{
+  g_return_val_if_fail (meta != NULL, GST_CLOCK_TIME_NONE);
+  return meta->window_start;
+}
+
+/**
+ * gst_uniformer_meta_get_window_end:
+ * @meta: a #GstUniformerMeta
+ *
+ * Returns: the PTS of the last frame of the classified window.
+ */
+GstClockTime
+gst_uniformer_meta_get_window_end (const GstUniformerMeta * meta)
+{
+  g_return_val_if_fail (meta != NULL, GST_CLOCK_TIME_NONE);
+  return meta->window_end;
+}
+
+/**
+ * gst_uniformer_meta_get_frames:
+ * @meta: a #GstUniformerMeta
+ *
+ * Returns: the number of frames in the classified window.
+ */
+guint
+gst_uniformer_meta_get_frames (const GstUniformerMeta * meta)
+{
+  g_return_val_if_fail (meta != NULL, 0);
+  return meta->frames;
+}
+
+/**
+ * gst_uniformer_meta_get_inference_time:
+ * @meta: a #GstUniformerMeta
+ *
+ * Returns: the wall-clock time of the forward pass, in nanoseconds.
+ */
+guint64
+gst_uniformer_meta_get_inference_time (const GstUniformerMeta * meta)
+{
+  g_return_val_if_fail (meta != NULL, 0);
+  return meta->inference_time;
+}
+
+/**
+ * gst_uniformer_meta_get_model_name:
+ * @meta: a #GstUniformerMeta
+ *
+ * Returns: (transfer none) (nullable): the model's name from its file.
+ */
+const gchar *
+gst_uniformer_meta_get_model_name (const GstUniformerMeta * meta)
+{
+  g_return_val_if_fail (meta != NULL, NULL);
+  return meta->model_name;
+}
+
+/**
+ * gst_uniformer_meta_to_structure:
+ * @meta: a #GstUniformerMeta
+ *
+ * The result as a #GstStructure named "uniformer" with the fields the
+ * element posts on the bus: window-start, window-end (guint64), frames
+ * (guint), labels (GstValueArray of strings), class-ids (GstValueArray of
+ * ints), scores (GstValueArray of doubles), inference-time (guint64 ns),
+ * model (string). The caller adds timestamp, stream-time and running-time.
+ *
+ * Returns: (transfer full): a new structure.
+ */
 GstStructure *
 gst_uniformer_meta_to_structure (const GstUniformerMeta * meta)
 {

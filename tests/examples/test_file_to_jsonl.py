@@ -1,7 +1,8 @@
-"""examples/file-to-jsonl.py on a generated 3 s MP4: one parseable JSON line
-per window, every window of the file, in order, with the fields and values
-the element reported; a second run (to a file, --output) gives the same
-windows and classes; a missing input fails with a message naming it."""
+"""examples/file-to-jsonl.py (uniformerpublish) on a generated 3 s MP4: one
+parseable JSON line per window, every window of the file, in order, with the
+fields of docs/result-schema.md and the values the element reported; a
+second run (to a file, --output) gives the same windows and classes; a
+missing input fails with a message naming it."""
 import json
 import math
 import os
@@ -13,24 +14,30 @@ from example_checks import MODEL, PYTHON, example, expected_windows, make_clip, 
 SCRIPT = example("file-to-jsonl.py")
 FRAMES = 90
 RATE = 7.5                      # the tiny model: 30 fps source, sampling rate 4
-FIELDS = {"window_start": float, "window_end": float, "frames": int, "labels": list,
-          "class_ids": list, "scores": list, "inference_ms": float, "model": str}
+SECOND = 1e9                    # times are integer nanoseconds
+FIELDS = {"schema": int, "type": str, "source": str, "stream_id": str, "utc": str,
+          "pts": int, "running_time": int, "stream_time": int,
+          "window_start": int, "window_end": int, "frames": int, "labels": list,
+          "class_ids": list, "scores": list, "inference_time": int, "model": str}
 
 
 def check_record(r):
     assert set(r) == set(FIELDS), r
     for name, kind in FIELDS.items():
-        assert isinstance(r[name], kind) or (kind is float and isinstance(r[name], int)), r
+        assert isinstance(r[name], kind), r
+    assert (r["schema"], r["type"], r["source"]) == (1, "result", "src"), r
+    assert r["window_end"] <= r["pts"] == r["running_time"] == r["stream_time"], r
     assert r["frames"] == 8, r
     # 8 samples at 7.5 Hz: the first and last are 7 sample periods apart
-    assert math.isclose(r["window_end"] - r["window_start"], 7 / RATE, abs_tol=1e-3), r
+    assert math.isclose((r["window_end"] - r["window_start"]) / SECOND, 7 / RATE,
+                        abs_tol=1e-3), r
     assert len(r["labels"]) == len(r["class_ids"]) == len(r["scores"]) == 5, r
     assert r["labels"] == [f"class {i}" for i in r["class_ids"]], r
     assert sorted(r["class_ids"]) == list(range(5)), r
     assert r["scores"] == sorted(r["scores"], reverse=True), r
     assert all(0.0 <= s <= 1.0 for s in r["scores"]), r
     assert math.isclose(sum(r["scores"]), 1.0, abs_tol=1e-4), r
-    assert r["inference_ms"] > 0, r
+    assert r["inference_time"] > 0, r
     assert r["model"] == "model-writer test model", r
 
 
@@ -38,11 +45,18 @@ def check_records(records):
     assert len(records) == expected_windows(FRAMES), records
     for r in records:
         check_record(r)
-    starts = [r["window_start"] for r in records]
+    starts = [r["window_start"] / SECOND for r in records]
     assert starts[0] == 0.0, starts
     # the window slides by the inference interval: 4 samples
     for a, b in zip(starts, starts[1:]):
         assert math.isclose(b - a, 4 / RATE, abs_tol=1e-3), starts
+
+
+def results(lines):
+    """The result records of @lines; the others can only be action events."""
+    records = [json.loads(line) for line in lines]
+    assert all(r["type"] in ("result", "action") for r in records), records
+    return [r for r in records if r["type"] == "result"]
 
 
 def main():
@@ -50,7 +64,7 @@ def main():
         clip = os.path.join(tmp, "clip.mp4")
         make_clip(clip, FRAMES)
         out, err = run([PYTHON, SCRIPT, "--model", MODEL, clip])
-        first = [json.loads(line) for line in out.splitlines()]
+        first = results(out.splitlines())
         check_records(first)
         assert f"{len(first)} windows classified" in err, err
 
@@ -58,7 +72,7 @@ def main():
         out, _ = run([PYTHON, SCRIPT, "--model", MODEL, "--output", lines_file, clip])
         assert out == "", out
         with open(lines_file, encoding="utf-8") as f:
-            second = [json.loads(line) for line in f]
+            second = results(f)
         check_records(second)
         for a, b in zip(first, second):
             for name in ("window_start", "window_end", "frames", "labels", "class_ids"):

@@ -1,7 +1,8 @@
 /* test-infer-live.c: uniformerinfer on a live source whose inference is
  * slower than the stream (UF_TEST_RUN_DELAY_MS=300 on the tiny model).
  *
- * skip: every buffer passes, late windows are counted as skipped, and the
+ * skip: every buffer passes, late windows are counted as skipped (and
+ * warned about once in these 3 s: the warning waits 10 s to repeat), and the
  * lateness of buffers leaving the element (clock time minus the buffer's
  * running time) stays flat from the first to the last buffers: the
  * streaming thread never waited for an inference. wait: every due window is
@@ -41,10 +42,22 @@ on_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
-/* Runs the live pipeline to EOS; returns the element's counters. */
+/* Whether @msg is uniformerinfer's warning about skipped windows. */
+static gboolean
+is_skip_warning (GstMessage * msg)
+{
+  const GstStructure *details = NULL;
+
+  gst_message_parse_warning_details (msg, &details);
+  return details && !g_strcmp0 (gst_structure_get_string (details, "kind"),
+      "windows-skipped");
+}
+
+/* Runs the live pipeline to EOS; returns the element's counters and the
+ * skip warnings (any other warning fails). */
 static void
 run_live (const gchar * late_windows, guint n_buffers, LiveRun * run,
-    guint64 * classified, guint64 * skipped, guint * messages)
+    guint64 * classified, guint64 * skipped, guint * messages, guint * skip_warnings)
 {
   gchar *desc = g_strdup_printf ("videotestsrc is-live=true num-buffers=%u pattern=ball ! "
       "video/x-raw,format=RGBA,width=320,height=240,framerate=30/1 ! "
@@ -71,12 +84,17 @@ run_live (const gchar * late_windows, guint n_buffers, LiveRun * run,
       GST_STATE_CHANGE_FAILURE);
   g_unsetenv ("UF_TEST_RUN_DELAY_MS");
   bus = gst_element_get_bus (run->pipeline);
-  *messages = 0;
+  *messages = *skip_warnings = 0;
   while (!eos) {
     msg = gst_bus_timed_pop (bus, GST_CLOCK_TIME_NONE);
     switch (GST_MESSAGE_TYPE (msg)) {
-      case GST_MESSAGE_ERROR:
       case GST_MESSAGE_WARNING:
+        if (is_skip_warning (msg)) {
+          (*skip_warnings)++;
+          break;
+        }
+        /* fall through */
+      case GST_MESSAGE_ERROR:
         g_error ("unexpected %s from %s", GST_MESSAGE_TYPE_NAME (msg),
             GST_MESSAGE_SRC_NAME (msg));
         break;
@@ -116,10 +134,10 @@ test_skip_never_blocks (void)
 {
   LiveRun run;
   guint64 classified, skipped;
-  guint messages;
+  guint messages, skip_warnings;
   gint64 first, last;
 
-  run_live ("auto", N_BUFFERS, &run, &classified, &skipped, &messages);
+  run_live ("auto", N_BUFFERS, &run, &classified, &skipped, &messages, &skip_warnings);
   g_assert_cmpuint (run.lateness->len, ==, N_BUFFERS);
   first = max_lateness (run.lateness, 0, EDGE);
   last = max_lateness (run.lateness, N_BUFFERS - EDGE, EDGE);
@@ -130,6 +148,7 @@ test_skip_never_blocks (void)
   g_assert_cmpint (last - first, <, 150 * GST_MSECOND);
   g_assert_cmpuint (classified, >, 0);
   g_assert_cmpuint (skipped, >, 0);
+  g_assert_cmpuint (skip_warnings, ==, 1);
   g_assert_cmpuint (classified + skipped, <=, 16);
   /* the meta and the messages agree; one more message may come at EOS */
   g_assert_cmpuint (run.metas, <=, classified);
@@ -142,12 +161,13 @@ test_wait_classifies_all (void)
 {
   LiveRun run;
   guint64 classified, skipped;
-  guint messages;
+  guint messages, skip_warnings;
 
   /* 60 frames: samples at frames 0, 4, ..., 56 (15), windows 15 - 8 + 1 */
-  run_live ("wait", 60, &run, &classified, &skipped, &messages);
+  run_live ("wait", 60, &run, &classified, &skipped, &messages, &skip_warnings);
   g_assert_cmpuint (classified, ==, 8);
   g_assert_cmpuint (skipped, ==, 0);
+  g_assert_cmpuint (skip_warnings, ==, 0);
   g_assert_cmpuint (run.metas, ==, 8);
   g_assert_cmpuint (messages, ==, 8);
   /* The probe does see a blocked stream: eight 300 ms waits pile up. */

@@ -1,6 +1,6 @@
 /* test-infer.c: uniformerinfer through GstHarness on the tiny model: which
  * frames enter each window at 15, 25, 30 and 60 fps, on a jittery variable
- * rate stream and in frame-interval mode; which buffer carries each result;
+ * rate stream, in frame-interval mode and with sparse sampling; which buffer carries each result;
  * the meta's content, top-k, threshold, smoothing; all seven formats give
  * the scores of the same picture. */
 #include <math.h>
@@ -102,6 +102,33 @@ test_jittery_variable_rate (void)
   seen = run_stream (h, pts, G_N_ELEMENTS (pts), GST_CLOCK_TIME_NONE);
   assert_windows (seen, sampled, G_N_ELEMENTS (want_ms));
   g_array_unref (seen);
+  infer_harness_finish (h);
+}
+
+/* Sparse sampling spreads the window's frames evenly over window-duration:
+ * 8 frames over 3.2 s are 400 ms apart, every 12th frame at 30 fps; stride
+ * sampling ignores window-duration (every 4th frame, the trained 7.5 Hz). */
+static void
+test_sparse (gconstpointer data)
+{
+  gboolean sparse = GPOINTER_TO_INT (data);
+  guint step = sparse ? 12 : 4, n_sampled = 10, n_frames = (n_sampled - 1) * step + 2;
+  GstClockTime sampled[10], *pts = g_new (GstClockTime, n_frames);
+  gchar *props = g_strdup_printf ("late-windows=wait inference-interval=1 sampling=%s "
+      "window-duration=3.2", sparse ? "sparse" : "stride");
+  GstHarness *h = infer_harness_new (props, FALSE, "RGBA", 96, 72, 30, 1);
+  GArray *seen;
+
+  g_assert_cmpuint (TINY_FRAMES, ==, 8);
+  for (guint k = 0; k < n_sampled; k++)
+    sampled[k] = frame_pts (k * step, 30, 1);
+  for (guint i = 0; i < n_frames; i++)
+    pts[i] = frame_pts (i, 30, 1);
+  seen = run_stream (h, pts, n_frames, frame_pts (1, 30, 1));
+  assert_windows (seen, sampled, n_sampled);
+  g_array_unref (seen);
+  g_free (pts);
+  g_free (props);
   infer_harness_finish (h);
 }
 
@@ -319,6 +346,9 @@ main (int argc, char **argv)
   }
   g_test_add_func ("/infer/sampling/jittery-variable-rate", test_jittery_variable_rate);
   g_test_add_func ("/infer/sampling/frame-interval", test_frame_interval);
+  g_test_add_data_func ("/infer/sampling/sparse", GINT_TO_POINTER (TRUE), test_sparse);
+  g_test_add_data_func ("/infer/sampling/stride-ignores-duration", GINT_TO_POINTER (FALSE),
+      test_sparse);
   g_test_add_func ("/infer/inference-interval", test_inference_interval);
   g_test_add_func ("/infer/top-k-threshold-smoothing", test_top_k_threshold_smoothing);
   for (guint i = 0; i < G_N_ELEMENTS (formats); i++) {

@@ -1,0 +1,618 @@
+/* uniformer-infer-properties.c: uniformerinfer's properties: their
+ * specs (with the documentation gtk-doc reads), defaults, enum types and
+ * the set/get handlers, which read and write the settings under the
+ * object lock. */
+#include "gstuniformerinfer-private.h"
+
+GST_DEBUG_CATEGORY_EXTERN (gst_uniformer_infer_debug);
+#define GST_CAT_DEFAULT gst_uniformer_infer_debug
+
+#define DEFAULT_RESIZE_MODE UF_RESIZE_CROP
+#define DEFAULT_SAMPLING GST_UNIFORMER_SAMPLING_MODEL
+#define DEFAULT_SAMPLE_RATE 0.0
+#define DEFAULT_WINDOW_DURATION 0.0
+#define DEFAULT_FRAME_INTERVAL 0
+#define DEFAULT_INFERENCE_INTERVAL UNIFORMER_INFER_DEFAULT_INFERENCE_INTERVAL
+#define DEFAULT_TOP_K 5
+#define DEFAULT_THRESHOLD 0.0
+#define DEFAULT_SMOOTHING 1
+#define DEFAULT_POST_MESSAGES TRUE
+#define DEFAULT_LATE_WINDOWS GST_UNIFORMER_LATE_WINDOWS_AUTO
+#define DEFAULT_ACTIONS TRUE
+/* A class must be the clear winner to start (0.6: above every other class
+ * together) and falls back well below that before it ends; two windows
+ * (about a second at the default rate and interval) keep one odd window
+ * from starting anything. */
+#define DEFAULT_ACTION_START_THRESHOLD 0.6
+#define DEFAULT_ACTION_END_THRESHOLD 0.4
+#define DEFAULT_ACTION_MIN_WINDOWS 2
+
+enum {
+  PROP_0,
+  PROP_MODEL,
+  PROP_DEVICE,
+  PROP_RESIZE_MODE,
+  PROP_SAMPLING,
+  PROP_SAMPLE_RATE,
+  PROP_WINDOW_DURATION,
+  PROP_FRAME_INTERVAL,
+  PROP_INFERENCE_INTERVAL,
+  PROP_TOP_K,
+  PROP_THRESHOLD,
+  PROP_SMOOTHING,
+  PROP_POST_MESSAGES,
+  PROP_LATE_WINDOWS,
+  PROP_ACTIONS,
+  PROP_ACTION_START_THRESHOLD,
+  PROP_ACTION_END_THRESHOLD,
+  PROP_ACTION_MIN_WINDOWS,
+  PROP_NUM_FRAMES,
+  PROP_NUM_CLASSES,
+  PROP_LABELS,
+  PROP_MODEL_NAME,
+  PROP_WINDOWS_CLASSIFIED,
+  PROP_WINDOWS_SKIPPED,
+  PROP_LAST_INFERENCE_TIME,
+  PROP_MEAN_INFERENCE_TIME,
+};
+
+GType
+gst_uniformer_late_windows_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_UNIFORMER_LATE_WINDOWS_AUTO, "Skip when upstream is live, wait otherwise", "auto"},
+    {GST_UNIFORMER_LATE_WINDOWS_SKIP, "Drop windows due while an inference runs", "skip"},
+    {GST_UNIFORMER_LATE_WINDOWS_WAIT, "Block the stream until every window is classified",
+        "wait"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstUniformerLateWindows", values));
+  return type;
+}
+
+GType
+gst_uniformer_sampling_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_UNIFORMER_SAMPLING_MODEL, "As the model file says", "model"},
+    {GST_UNIFORMER_SAMPLING_STRIDE, "Frames at sample-rate (every n-th frame of the model's "
+          "source rate)", "stride"},
+    {GST_UNIFORMER_SAMPLING_SPARSE, "Frames spread evenly over window-duration", "sparse"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstUniformerSampling", values));
+  return type;
+}
+
+GType
+gst_uniformer_resize_mode_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {UF_RESIZE_CROP, "Short side to the model's size, centre crop (how models are tested)",
+        "crop"},
+    {UF_RESIZE_STRETCH, "Whole frame stretched to the model's size", "stretch"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstUniformerResizeMode", values));
+  return type;
+}
+
+/* Whether a property that only takes effect at start may be set now; like
+ * filesrc's location, it is refused once the element has started. */
+static gboolean
+settable_now (GstUniformerInfer * self, GParamSpec * pspec)
+{
+  GstState state = GST_STATE (self);
+
+  if (state == GST_STATE_NULL || state == GST_STATE_READY)
+    return TRUE;
+  g_warning ("Changing the '%s' property on %s while it is %s is not supported: set it in "
+      "the NULL or READY state.", pspec->name, GST_OBJECT_NAME (self),
+      gst_element_state_get_name (state));
+  return FALSE;
+}
+
+static void
+gst_uniformer_infer_set_property (GObject * object, guint prop_id, const GValue * value,
+    GParamSpec * pspec)
+{
+  GstUniformerInfer *self = GST_UNIFORMER_INFER (object);
+  Settings *p = &self->props;
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODEL:
+      if (settable_now (self, pspec)) {
+        g_free (self->model_path);
+        self->model_path = g_value_dup_string (value);
+      }
+      break;
+    case PROP_DEVICE:
+      if (settable_now (self, pspec)) {
+        g_free (self->device_name);
+        self->device_name = g_value_dup_string (value);
+      }
+      break;
+    case PROP_RESIZE_MODE:
+      if (settable_now (self, pspec))
+        self->resize_mode = g_value_get_enum (value);
+      break;
+    case PROP_SAMPLING:
+      p->sampling = g_value_get_enum (value);
+      break;
+    case PROP_WINDOW_DURATION:
+      p->window_duration = g_value_get_double (value);
+      break;
+    case PROP_SAMPLE_RATE:
+      p->sample_rate = g_value_get_double (value);
+      break;
+    case PROP_FRAME_INTERVAL:
+      p->frame_interval = g_value_get_uint (value);
+      break;
+    case PROP_INFERENCE_INTERVAL:
+      p->inference_interval = g_value_get_uint (value);
+      break;
+    case PROP_TOP_K:
+      p->top_k = g_value_get_uint (value);
+      break;
+    case PROP_THRESHOLD:
+      p->threshold = g_value_get_double (value);
+      break;
+    case PROP_SMOOTHING:
+      p->smoothing = g_value_get_uint (value);
+      break;
+    case PROP_POST_MESSAGES:
+      p->post_messages = g_value_get_boolean (value);
+      break;
+    case PROP_LATE_WINDOWS:
+      p->late_windows = g_value_get_enum (value);
+      break;
+    case PROP_ACTIONS:
+      p->actions = g_value_get_boolean (value);
+      break;
+    case PROP_ACTION_START_THRESHOLD:
+      p->action.start_threshold = g_value_get_double (value);
+      break;
+    case PROP_ACTION_END_THRESHOLD:
+      p->action.end_threshold = g_value_get_double (value);
+      break;
+    case PROP_ACTION_MIN_WINDOWS:
+      p->action.min_windows = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_uniformer_infer_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstUniformerInfer *self = GST_UNIFORMER_INFER (object);
+  const Settings *p = &self->props;
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODEL:
+      g_value_set_string (value, self->model_path ? self->model_path : uniformer_infer_default_model_path ());
+      break;
+    case PROP_DEVICE:
+      g_value_set_string (value, self->device_name);
+      break;
+    case PROP_RESIZE_MODE:
+      g_value_set_enum (value, self->resize_mode);
+      break;
+    case PROP_SAMPLING:
+      g_value_set_enum (value, p->sampling);
+      break;
+    case PROP_WINDOW_DURATION:
+      g_value_set_double (value, p->window_duration);
+      break;
+    case PROP_SAMPLE_RATE:
+      g_value_set_double (value, p->sample_rate);
+      break;
+    case PROP_FRAME_INTERVAL:
+      g_value_set_uint (value, p->frame_interval);
+      break;
+    case PROP_INFERENCE_INTERVAL:
+      g_value_set_uint (value, p->inference_interval);
+      break;
+    case PROP_TOP_K:
+      g_value_set_uint (value, p->top_k);
+      break;
+    case PROP_THRESHOLD:
+      g_value_set_double (value, p->threshold);
+      break;
+    case PROP_SMOOTHING:
+      g_value_set_uint (value, p->smoothing);
+      break;
+    case PROP_POST_MESSAGES:
+      g_value_set_boolean (value, p->post_messages);
+      break;
+    case PROP_LATE_WINDOWS:
+      g_value_set_enum (value, p->late_windows);
+      break;
+    case PROP_ACTIONS:
+      g_value_set_boolean (value, p->actions);
+      break;
+    case PROP_ACTION_START_THRESHOLD:
+      g_value_set_double (value, p->action.start_threshold);
+      break;
+    case PROP_ACTION_END_THRESHOLD:
+      g_value_set_double (value, p->action.end_threshold);
+      break;
+    case PROP_ACTION_MIN_WINDOWS:
+      g_value_set_uint (value, p->action.min_windows);
+      break;
+    case PROP_NUM_FRAMES:
+      g_value_set_uint (value, self->num_frames);
+      break;
+    case PROP_NUM_CLASSES:
+      g_value_set_uint (value, self->num_classes);
+      break;
+    case PROP_LABELS:
+      g_value_set_boxed (value, self->labels);
+      break;
+    case PROP_MODEL_NAME:
+      g_value_set_string (value, self->model_name);
+      break;
+    case PROP_WINDOWS_CLASSIFIED:
+      g_value_set_uint64 (value, self->windows_classified);
+      break;
+    case PROP_WINDOWS_SKIPPED:
+      g_value_set_uint64 (value, self->windows_skipped);
+      break;
+    case PROP_LAST_INFERENCE_TIME:
+      g_value_set_uint64 (value, self->last_inference_ns);
+      break;
+    case PROP_MEAN_INFERENCE_TIME:
+      g_value_set_uint64 (value, self->windows_classified ?
+          self->total_inference_ns / self->windows_classified : 0);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+#define RW_READY (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)
+#define RW_PLAYING (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING)
+#define READ_ONLY (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)
+
+void
+uniformer_infer_install_properties (GObjectClass * gobject_class)
+{
+  gobject_class->set_property = gst_uniformer_infer_set_property;
+  gobject_class->get_property = gst_uniformer_infer_get_property;
+
+  /**
+   * GstUniformerInfer:model:
+   *
+   * The model file to run (from tools/uniformer-convert). Read when the
+   * element starts; refused with a warning while it runs.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MODEL,
+      g_param_spec_string ("model", "Model", "Path of the UniFormer model file "
+          "(.safetensors, from tools/uniformer-convert); default: the model installed "
+          "with the plugin", NULL, RW_READY));
+  /**
+   * GstUniformerInfer:device:
+   *
+   * The Vulkan device to run on. Read when the element starts; refused with
+   * a warning while it runs.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_DEVICE,
+      g_param_spec_string ("device", "Device", "Vulkan device: an index or a part of its "
+          "name (see uniformer-classify --list-devices); NULL = automatic (discrete GPU, "
+          "integrated, virtual, CPU) or the UF_DEVICE environment variable", NULL, RW_READY));
+  /**
+   * GstUniformerInfer:resize-mode:
+   *
+   * How frames are fitted to the model's input. Read when the element
+   * starts; refused with a warning while it runs.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_RESIZE_MODE,
+      g_param_spec_enum ("resize-mode", "Resize mode", "How frames are fitted to the "
+          "model's input size", GST_TYPE_UNIFORMER_RESIZE_MODE, DEFAULT_RESIZE_MODE,
+          RW_READY));
+  /**
+   * GstUniformerInfer:sampling:
+   *
+   * How the window's frames are spread over time: at #GstUniformerInfer:sample-rate
+   * (stride, the Kinetics protocol of UniFormer-S/B and the video ViTs), or
+   * evenly over #GstUniformerInfer:window-duration (sparse, the light models'
+   * test-time sampling). The default follows the model file.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_SAMPLING,
+      g_param_spec_enum ("sampling", "Sampling", "How the window's frames are spread over "
+          "time: stride (at sample-rate), sparse (evenly over window-duration), or as the "
+          "model file says", GST_TYPE_UNIFORMER_SAMPLING, DEFAULT_SAMPLING, RW_PLAYING));
+  /**
+   * GstUniformerInfer:window-duration:
+   *
+   * With sparse sampling, the seconds of stream one window spans: its
+   * #GstUniformerInfer:num-frames frames are the centres of as many equal
+   * segments of it, so the sample rate is frames / duration. 0 takes the
+   * model's span (frames x sampling rate source frames at its source frame
+   * rate: about 10 s for the light models, the whole Kinetics clips they
+   * were tested on).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_WINDOW_DURATION,
+      g_param_spec_double ("window-duration", "Window duration", "Sparse sampling: seconds "
+          "of stream one window spans, its frames spread evenly over it; 0 = the model's "
+          "span", 0, 3600, DEFAULT_WINDOW_DURATION, RW_PLAYING));
+  /**
+   * GstUniformerInfer:sample-rate:
+   *
+   * Samples per second the window takes from the stream, by timestamp, with
+   * stride sampling.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_SAMPLE_RATE,
+      g_param_spec_double ("sample-rate", "Sample rate", "Stride sampling: frames per second "
+          "the window samples from the stream, by timestamp; 0 = the model's trained rate "
+          "(source fps / sampling rate, 7.5 for 30 fps / 4)", 0, 1000, DEFAULT_SAMPLE_RATE, RW_PLAYING));
+  /**
+   * GstUniformerInfer:frame-interval:
+   *
+   * Sample every N-th frame instead of sampling by timestamp.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_FRAME_INTERVAL,
+      g_param_spec_uint ("frame-interval", "Frame interval", "Sample every N-th frame "
+          "whatever the timestamps; 0 = sample by timestamp at sample-rate", 0, 10000,
+          DEFAULT_FRAME_INTERVAL, RW_PLAYING));
+  /**
+   * GstUniformerInfer:inference-interval:
+   *
+   * Sampled frames the window slides between classifications.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_INFERENCE_INTERVAL,
+      g_param_spec_uint ("inference-interval", "Inference interval", "Sampled frames the "
+          "window slides between classifications (the first one is made as soon as the "
+          "window is full); the default 4 gives about two classifications a second at 7.5 "
+          "samples per second", 1, 10000, DEFAULT_INFERENCE_INTERVAL, RW_PLAYING));
+  /**
+   * GstUniformerInfer:top-k:
+   *
+   * Best classes reported per classification.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_TOP_K,
+      g_param_spec_uint ("top-k", "Top k", "Best classes reported per classification", 1,
+          1000, DEFAULT_TOP_K, RW_PLAYING));
+  /**
+   * GstUniformerInfer:threshold:
+   *
+   * Classes whose (smoothed) probability is below this are not reported.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_THRESHOLD,
+      g_param_spec_double ("threshold", "Threshold", "Classes whose (smoothed) probability "
+          "is below this are not reported", 0, 1, DEFAULT_THRESHOLD, RW_PLAYING));
+  /**
+   * GstUniformerInfer:smoothing:
+   *
+   * Report the mean probabilities of the last N windows.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_SMOOTHING,
+      g_param_spec_uint ("smoothing", "Smoothing", "Report the mean probabilities of the "
+          "last N windows; 1 = no smoothing", 1, 100, DEFAULT_SMOOTHING, RW_PLAYING));
+  /**
+   * GstUniformerInfer:post-messages:
+   *
+   * Post an element message named "uniformer" for every classification.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
+      g_param_spec_boolean ("post-messages", "Post messages", "Post an element message "
+          "named \"uniformer\" on the bus for every classification", DEFAULT_POST_MESSAGES,
+          RW_PLAYING));
+  /**
+   * GstUniformerInfer:late-windows:
+   *
+   * What to do with a window that is due while the previous one is still
+   * being classified.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_LATE_WINDOWS,
+      g_param_spec_enum ("late-windows", "Late windows", "What to do with a window that is "
+          "due while the previous one is still being classified",
+          GST_TYPE_UNIFORMER_LATE_WINDOWS, DEFAULT_LATE_WINDOWS, RW_PLAYING));
+  /**
+   * GstUniformerInfer:actions:
+   *
+   * Post a "uniformer-action" element message, and send the same structure
+   * downstream as a serialized custom event, when an action starts or ends
+   * (see #GstUniformerInfer:action-start-threshold). Turning it off ends
+   * the open actions (reason "disabled").
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_ACTIONS,
+      g_param_spec_boolean ("actions", "Actions", "Post a \"uniformer-action\" element "
+          "message and send a custom downstream event of the same name when an action "
+          "starts or ends", DEFAULT_ACTIONS, RW_PLAYING));
+  /**
+   * GstUniformerInfer:action-start-threshold:
+   *
+   * The (smoothed) probability at or above which a class's windows count
+   * toward starting its action; #GstUniformerInfer:action-min-windows
+   * consecutive ones start it.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_ACTION_START_THRESHOLD,
+      g_param_spec_double ("action-start-threshold", "Action start threshold",
+          "Probability (smoothed if smoothing is on) at or above which a class's windows "
+          "count toward starting its action", 0, 1, DEFAULT_ACTION_START_THRESHOLD,
+          RW_PLAYING));
+  /**
+   * GstUniformerInfer:action-end-threshold:
+   *
+   * An open action ends at the first window whose probability for its
+   * class is below this; taken as at most
+   * #GstUniformerInfer:action-start-threshold.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_ACTION_END_THRESHOLD,
+      g_param_spec_double ("action-end-threshold", "Action end threshold",
+          "An open action ends at the first window whose probability for its class is "
+          "below this (a value above action-start-threshold counts as that)", 0, 1,
+          DEFAULT_ACTION_END_THRESHOLD, RW_PLAYING));
+  /**
+   * GstUniformerInfer:action-min-windows:
+   *
+   * Consecutive classified windows at or above
+   * #GstUniformerInfer:action-start-threshold that start an action.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_ACTION_MIN_WINDOWS,
+      g_param_spec_uint ("action-min-windows", "Action minimum windows", "Consecutive "
+          "classified windows at or above action-start-threshold that start an action",
+          1, 1000, DEFAULT_ACTION_MIN_WINDOWS, RW_PLAYING));
+  /**
+   * GstUniformerInfer:num-frames:
+   *
+   * Frames per window, from the model.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_NUM_FRAMES,
+      g_param_spec_uint ("num-frames", "Number of frames", "Frames per window, from the "
+          "model (0 until the element has loaded it, in PAUSED)", 0, G_MAXUINT, 0,
+          READ_ONLY));
+  /**
+   * GstUniformerInfer:num-classes:
+   *
+   * Classes the model tells apart.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_NUM_CLASSES,
+      g_param_spec_uint ("num-classes", "Number of classes", "Classes the model tells apart "
+          "(0 until the element has loaded it, in PAUSED)", 0, G_MAXUINT, 0, READ_ONLY));
+  /**
+   * GstUniformerInfer:labels:
+   *
+   * The model's class names, in class-id order.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_LABELS,
+      g_param_spec_boxed ("labels", "Labels", "The model's class names, in class-id order "
+          "(NULL until the element has loaded it, in PAUSED)", G_TYPE_STRV, READ_ONLY));
+  /**
+   * GstUniformerInfer:model-name:
+   *
+   * The loaded model's name, as its results carry it.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MODEL_NAME,
+      g_param_spec_string ("model-name", "Model name", "The loaded model's name, as its "
+          "results carry it (NULL until the element has loaded it, in PAUSED)", NULL,
+          READ_ONLY));
+  /**
+   * GstUniformerInfer:windows-classified:
+   *
+   * Classifications reported since the element started.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_WINDOWS_CLASSIFIED,
+      g_param_spec_uint64 ("windows-classified", "Windows classified", "Classifications "
+          "reported since the element started", 0, G_MAXUINT64, 0, READ_ONLY));
+  /**
+   * GstUniformerInfer:windows-skipped:
+   *
+   * Due windows dropped because the previous inference was still running.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_WINDOWS_SKIPPED,
+      g_param_spec_uint64 ("windows-skipped", "Windows skipped", "Due windows dropped "
+          "because the previous inference was still running", 0, G_MAXUINT64, 0,
+          READ_ONLY));
+  /**
+   * GstUniformerInfer:last-inference-time:
+   *
+   * Wall-clock time of the last classification, in nanoseconds.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_LAST_INFERENCE_TIME,
+      g_param_spec_uint64 ("last-inference-time", "Last inference time", "Wall-clock time "
+          "of the last classification, in nanoseconds", 0, G_MAXUINT64, 0, READ_ONLY));
+  /**
+   * GstUniformerInfer:mean-inference-time:
+   *
+   * Mean wall-clock time of the classifications, in nanoseconds.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MEAN_INFERENCE_TIME,
+      g_param_spec_uint64 ("mean-inference-time", "Mean inference time", "Mean wall-clock "
+          "time of the classifications, in nanoseconds", 0, G_MAXUINT64, 0, READ_ONLY));
+
+  gst_type_mark_as_plugin_api (GST_TYPE_UNIFORMER_LATE_WINDOWS, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_UNIFORMER_RESIZE_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_UNIFORMER_SAMPLING, 0);
+}
+
+void
+uniformer_infer_settings_init (GstUniformerInfer * self)
+{
+  Settings *p = &self->props;
+
+
+  self->resize_mode = DEFAULT_RESIZE_MODE;
+  p->sampling = DEFAULT_SAMPLING;
+  p->sample_rate = DEFAULT_SAMPLE_RATE;
+  p->window_duration = DEFAULT_WINDOW_DURATION;
+  p->frame_interval = DEFAULT_FRAME_INTERVAL;
+  p->inference_interval = DEFAULT_INFERENCE_INTERVAL;
+  p->top_k = DEFAULT_TOP_K;
+  p->threshold = DEFAULT_THRESHOLD;
+  p->smoothing = DEFAULT_SMOOTHING;
+  p->post_messages = DEFAULT_POST_MESSAGES;
+  p->late_windows = DEFAULT_LATE_WINDOWS;
+  p->actions = DEFAULT_ACTIONS;
+  p->action.start_threshold = DEFAULT_ACTION_START_THRESHOLD;
+  p->action.end_threshold = DEFAULT_ACTION_END_THRESHOLD;
+  p->action.min_windows = DEFAULT_ACTION_MIN_WINDOWS;
+}
