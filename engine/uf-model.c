@@ -97,6 +97,12 @@ uf_model_get_info (UfModel *model)
   return &model->info;
 }
 
+UfDevice *
+uf_model_get_device (UfModel *model)
+{
+  return model->dev;
+}
+
 gsize
 uf_model_get_device_bytes (UfModel *model)
 {

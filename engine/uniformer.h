@@ -96,6 +96,8 @@ UfModel *uf_model_load (UfDevice *device, const char *path, GError **error);
 UfModel *uf_model_ref (UfModel *model);
 void uf_model_unref (UfModel *model);
 const UfModelInfo *uf_model_get_info (UfModel *model);
+/* The device the model's weights live on (the model holds a reference). */
+UfDevice *uf_model_get_device (UfModel *model);
 /* Bytes of device memory the prepared weights take. */
 gsize uf_model_get_device_bytes (UfModel *model);
 /* Multiply-accumulates of one forward pass (the architecture's formulas). */

@@ -13,6 +13,7 @@
 #include "uniformer-sampler.h"
 #include "uniformer-frames.h"
 #include "uniformer-worker.h"
+#include "uniformer-model-cache.h"
 
 G_BEGIN_DECLS
 
@@ -42,6 +43,9 @@ struct _GstUniformerInfer {
   gchar *model_path;
   gchar *device_name;
   UfResizeMode resize_mode;
+  gboolean share_model;
+  gchar *share_group;           /* NULL: the group a context gives, else "" */
+  UniformerModelCache *cache;   /* from a GstContext, else the process-wide one */
   Settings props;
   guint num_frames;
   guint num_classes;
@@ -51,13 +55,15 @@ struct _GstUniformerInfer {
   guint64 last_inference_ns, total_inference_ns;
 
   /* engine objects, from start() to stop() */
-  UfDevice *device;
+  UfDevice *device;             /* the model's */
   UfModel *model;
+  UniformerModelCache *model_cache;     /* where model came from; NULL: not shared */
   const UfModelInfo *info;
   UfSession *session;           /* owned by the worker */
   UniformerWorker *worker;
   UniformerWorker *retired;     /* stopped, maybe still finishing a run */
   UfModel *retired_model;       /* the retired worker's, released after it */
+  UniformerModelCache *retired_cache;
 
   /* streaming-thread state */
   Settings cur;

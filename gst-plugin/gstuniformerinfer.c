@@ -205,7 +205,24 @@ gst_uniformer_infer_query (GstBaseTransform * trans, GstPadDirection direction,
   GstUniformerInfer *self = GST_UNIFORMER_INFER (trans);
   gboolean live;
   GstClockTime min, max, ours = 0;
+  const gchar *context_type;
 
+  /* another uniformerinfer looking for a model cache to share */
+  if (GST_QUERY_TYPE (query) == GST_QUERY_CONTEXT
+      && gst_query_parse_context_type (query, &context_type)
+      && g_strcmp0 (context_type, UNIFORMER_MODEL_CACHE_CONTEXT) == 0) {
+    GstContext *context = NULL;
+
+    GST_OBJECT_LOCK (self);
+    if (self->cache)
+      context = uniformer_model_cache_context_new (self->cache);
+    GST_OBJECT_UNLOCK (self);
+    if (context) {
+      gst_query_set_context (query, context);
+      gst_context_unref (context);
+      return TRUE;
+    }
+  }
   if (direction != GST_PAD_SRC || GST_QUERY_TYPE (query) != GST_QUERY_LATENCY)
     return GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction, query);
   if (!gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (trans), query))
@@ -245,11 +262,113 @@ gst_uniformer_infer_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCap
 
 /* Waits for a stopped worker to have freed its session, then lets go of
  * the model and device it ran on. */
+/* Gives a model back to the cache it came from, or drops it. */
+static void
+release_model (UniformerModelCache ** cache, UfModel ** model)
+{
+  if (*model && *cache)
+    uniformer_model_cache_release (*cache, *model);
+  else if (*model)
+    uf_model_unref (*model);
+  *model = NULL;
+  g_clear_pointer (cache, uniformer_model_cache_unref);
+}
+
+/* Releases the element's model (taken from it under the object lock,
+ * which model-users reads them under). */
+static void
+drop_model (GstUniformerInfer * self)
+{
+  UniformerModelCache *cache;
+  UfModel *model;
+
+  GST_OBJECT_LOCK (self);
+  cache = g_steal_pointer (&self->model_cache);
+  model = g_steal_pointer (&self->model);
+  GST_OBJECT_UNLOCK (self);
+  release_model (&cache, &model);
+}
+
 static void
 release_retired (GstUniformerInfer * self)
 {
   g_clear_pointer (&self->retired, uniformer_worker_free);
-  g_clear_pointer (&self->retired_model, uf_model_unref);
+  release_model (&self->retired_cache, &self->retired_model);
+}
+
+/* The cache a context set on the element names (a new reference), or NULL. */
+static UniformerModelCache *
+context_cache (GstUniformerInfer * self)
+{
+  UniformerModelCache *cache;
+
+  GST_OBJECT_LOCK (self);
+  cache = self->cache ? uniformer_model_cache_ref (self->cache) : NULL;
+  GST_OBJECT_UNLOCK (self);
+  return cache;
+}
+
+/* The cache to share the model through, found as GStreamer's context
+ * negotiation says: one set on the element (by the application or by its
+ * bin, from an element that announced one), one a neighbour answers a
+ * context query with, one the application gives in answer to a
+ * need-context message; else the process-wide cache, announced with a
+ * have-context message so the bin hands it to the other elements. */
+static UniformerModelCache *
+find_model_cache (GstUniformerInfer * self)
+{
+  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
+  UniformerModelCache *cache = NULL;
+  GstQuery *query;
+
+  /* a group named by share-group needs no negotiation */
+  GST_OBJECT_LOCK (self);
+  if (self->share_group && *self->share_group)
+    cache = uniformer_model_cache_get (self->share_group);
+  GST_OBJECT_UNLOCK (self);
+  if (cache || (cache = context_cache (self)))
+    return cache;
+
+  query = gst_query_new_context (UNIFORMER_MODEL_CACHE_CONTEXT);
+  if (gst_pad_peer_query (GST_BASE_TRANSFORM_SRC_PAD (trans), query)
+      || gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (trans), query)) {
+    GstContext *context = NULL;
+
+    gst_query_parse_context (query, &context);   /* the query's */
+    if (context)
+      gst_element_set_context (GST_ELEMENT (self), context);
+  }
+  gst_query_unref (query);
+  if ((cache = context_cache (self)))
+    return cache;
+
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_need_context (GST_OBJECT (self), UNIFORMER_MODEL_CACHE_CONTEXT));
+  if ((cache = context_cache (self)))
+    return cache;
+
+  cache = uniformer_model_cache_get ("");
+  GstContext *context = uniformer_model_cache_context_new (cache);
+  gst_element_set_context (GST_ELEMENT (self), context);
+  /* the message takes the reference */
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_have_context (GST_OBJECT (self), context));
+  return cache;
+}
+
+static void
+gst_uniformer_infer_set_context (GstElement * element, GstContext * context)
+{
+  GstUniformerInfer *self = GST_UNIFORMER_INFER (element);
+  UniformerModelCache *cache = uniformer_model_cache_from_context (context);
+
+  if (cache) {
+    GST_OBJECT_LOCK (self);
+    g_clear_pointer (&self->cache, uniformer_model_cache_unref);
+    self->cache = cache;
+    GST_OBJECT_UNLOCK (self);
+  }
+  GST_ELEMENT_CLASS (parent_class)->set_context (element, context);
 }
 
 static gboolean
@@ -260,25 +379,37 @@ gst_uniformer_infer_start (GstBaseTransform * trans)
   gchar *path, *device;
   UfSessionConfig config = { 0 };
   guint frames;
+  gboolean share;
 
   GST_OBJECT_LOCK (self);
   path = g_strdup (self->model_path ? self->model_path : uniformer_infer_default_model_path ());
   device = g_strdup (self->device_name);
   config.resize_mode = self->resize_mode;
+  share = self->share_model;
   GST_OBJECT_UNLOCK (self);
 
   /* a worker stopped before may still be finishing its last run */
   release_retired (self);
-  self->device = uf_device_open (device, &error);
-  if (self->device == NULL) {
-    UNIFORMER_POST_ENGINE_ERROR (self, error, path, NULL);
-    goto failed;
+  UniformerModelCache *cache = share ? find_model_cache (self) : NULL;
+  UfModel *model;
+  if (cache) {
+    model = uniformer_model_cache_acquire (cache, device, path, &error);
+  } else {
+    UfDevice *dev = uf_device_open (device, &error);
+
+    model = dev ? uf_model_load (dev, path, &error) : NULL;
+    g_clear_pointer (&dev, uf_device_unref);
   }
-  self->model = uf_model_load (self->device, path, &error);
+  /* under the lock: model-users reads them */
+  GST_OBJECT_LOCK (self);
+  self->model = model;
+  self->model_cache = cache;
+  GST_OBJECT_UNLOCK (self);
   if (self->model == NULL) {
     UNIFORMER_POST_ENGINE_ERROR (self, error, path, NULL);
     goto failed;
   }
+  self->device = uf_device_ref (uf_model_get_device (self->model));
   self->info = uf_model_get_info (self->model);
   frames = self->info->frames;
   config.ring_slots = uniformer_window_ring_size (frames);
@@ -328,7 +459,7 @@ gst_uniformer_infer_start (GstBaseTransform * trans)
 failed:
   g_free (path);
   g_free (device);
-  g_clear_pointer (&self->model, uf_model_unref);
+  drop_model (self);
   g_clear_pointer (&self->device, uf_device_unref);
   self->info = NULL;
   return FALSE;
@@ -358,14 +489,17 @@ gst_uniformer_infer_stop (GstBaseTransform * trans)
     uniformer_worker_stop (self->worker);
     release_retired (self);
     self->retired = g_steal_pointer (&self->worker);
+    GST_OBJECT_LOCK (self);
     self->retired_model = g_steal_pointer (&self->model);
+    self->retired_cache = g_steal_pointer (&self->model_cache);
+    GST_OBJECT_UNLOCK (self);
   }
   self->session = NULL;
   g_queue_clear_full (&self->ready, uniformer_report_free);
   uniformer_window_clear (&self->window);
   uniformer_deferred_clear (&self->deferred);
   uniformer_smoother_clear (&self->smoother);
-  g_clear_pointer (&self->model, uf_model_unref);
+  drop_model (self);
   self->info = NULL;
   if (self->device) {
     messages = uf_device_get_validation_message_count (self->device);
@@ -398,10 +532,12 @@ gst_uniformer_infer_finalize (GObject * object)
   GstUniformerInfer *self = GST_UNIFORMER_INFER (object);
 
   release_retired (self);
+  g_clear_pointer (&self->cache, uniformer_model_cache_unref);
   g_strfreev (self->labels);
   g_free (self->model_name);
   g_free (self->model_path);
   g_free (self->device_name);
+  g_free (self->share_group);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -428,6 +564,7 @@ gst_uniformer_infer_class_init (GstUniformerInferClass * klass)
       UNIFORMER_AUTHOR);
 
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_uniformer_infer_change_state);
+  element_class->set_context = GST_DEBUG_FUNCPTR (gst_uniformer_infer_set_context);
   trans_class->start = GST_DEBUG_FUNCPTR (gst_uniformer_infer_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_uniformer_infer_stop);
   trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_uniformer_infer_set_caps);

@@ -8,6 +8,7 @@ GST_DEBUG_CATEGORY_EXTERN (gst_uniformer_infer_debug);
 #define GST_CAT_DEFAULT gst_uniformer_infer_debug
 
 #define DEFAULT_RESIZE_MODE UF_RESIZE_CROP
+#define DEFAULT_SHARE_MODEL TRUE
 #define DEFAULT_SAMPLING GST_UNIFORMER_SAMPLING_MODEL
 #define DEFAULT_SAMPLE_RATE 0.0
 #define DEFAULT_WINDOW_DURATION 0.0
@@ -32,6 +33,8 @@ enum {
   PROP_MODEL,
   PROP_DEVICE,
   PROP_RESIZE_MODE,
+  PROP_SHARE_MODEL,
+  PROP_SHARE_GROUP,
   PROP_SAMPLING,
   PROP_SAMPLE_RATE,
   PROP_WINDOW_DURATION,
@@ -50,6 +53,7 @@ enum {
   PROP_NUM_CLASSES,
   PROP_LABELS,
   PROP_MODEL_NAME,
+  PROP_MODEL_USERS,
   PROP_WINDOWS_CLASSIFIED,
   PROP_WINDOWS_SKIPPED,
   PROP_LAST_INFERENCE_TIME,
@@ -146,6 +150,16 @@ gst_uniformer_infer_set_property (GObject * object, guint prop_id, const GValue 
       if (settable_now (self, pspec))
         self->resize_mode = g_value_get_enum (value);
       break;
+    case PROP_SHARE_MODEL:
+      if (settable_now (self, pspec))
+        self->share_model = g_value_get_boolean (value);
+      break;
+    case PROP_SHARE_GROUP:
+      if (settable_now (self, pspec)) {
+        g_free (self->share_group);
+        self->share_group = g_value_dup_string (value);
+      }
+      break;
     case PROP_SAMPLING:
       p->sampling = g_value_get_enum (value);
       break;
@@ -213,6 +227,12 @@ gst_uniformer_infer_get_property (GObject * object, guint prop_id, GValue * valu
     case PROP_RESIZE_MODE:
       g_value_set_enum (value, self->resize_mode);
       break;
+    case PROP_SHARE_MODEL:
+      g_value_set_boolean (value, self->share_model);
+      break;
+    case PROP_SHARE_GROUP:
+      g_value_set_string (value, self->share_group);
+      break;
     case PROP_SAMPLING:
       g_value_set_enum (value, p->sampling);
       break;
@@ -266,6 +286,10 @@ gst_uniformer_infer_get_property (GObject * object, guint prop_id, GValue * valu
       break;
     case PROP_MODEL_NAME:
       g_value_set_string (value, self->model_name);
+      break;
+    case PROP_MODEL_USERS:
+      g_value_set_uint (value, self->model == NULL ? 0 : self->model_cache == NULL ? 1
+          : uniformer_model_cache_users (self->model_cache, self->model));
       break;
     case PROP_WINDOWS_CLASSIFIED:
       g_value_set_uint64 (value, self->windows_classified);
@@ -321,6 +345,40 @@ uniformer_infer_install_properties (GObjectClass * gobject_class)
       g_param_spec_string ("device", "Device", "Vulkan device: an index or a part of its "
           "name (see uniformer-classify --list-devices); NULL = automatic (discrete GPU, "
           "integrated, virtual, CPU) or the UF_DEVICE environment variable", NULL, RW_READY));
+  /**
+   * GstUniformerInfer:share-model:
+   *
+   * Whether the element shares its device and loaded model with the other
+   * uniformerinfer elements of the process that use the same device and
+   * model file: one Vulkan device and one copy of the weights for all of
+   * them, each element keeping its own frames and results. Elements share
+   * within a group, named by the string field "group" of a GstContext of
+   * type "gst-uniformer.model-cache" (group "" when none is given): an
+   * application keeps a set of elements apart by setting such a context
+   * with a group name of its own on them or on their bin. Read when the
+   * element starts; refused with a warning while it runs.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_SHARE_MODEL,
+      g_param_spec_boolean ("share-model", "Share model", "Share the device and the loaded "
+          "model with the other uniformerinfer elements that use the same device and model "
+          "file (within the group a gst-uniformer.model-cache GstContext names)",
+          DEFAULT_SHARE_MODEL, RW_READY));
+  /**
+   * GstUniformerInfer:share-group:
+   *
+   * The group the element shares its model within (see
+   * #GstUniformerInfer:share-model), by name; empty or NULL: the group a
+   * gst-uniformer.model-cache context gives, else "". Read when the element
+   * starts; refused with a warning while it runs.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_SHARE_GROUP,
+      g_param_spec_string ("share-group", "Share group", "Share the model only with the "
+          "elements of this group; empty: the group a gst-uniformer.model-cache context "
+          "gives, else the process-wide one", NULL, RW_READY));
   /**
    * GstUniformerInfer:resize-mode:
    *
@@ -548,6 +606,17 @@ uniformer_infer_install_properties (GObjectClass * gobject_class)
           "results carry it (NULL until the element has loaded it, in PAUSED)", NULL,
           READ_ONLY));
   /**
+   * GstUniformerInfer:model-users:
+   *
+   * The elements using the loaded model now, this one included (1 when it
+   * is not shared, 0 when none is loaded).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MODEL_USERS,
+      g_param_spec_uint ("model-users", "Model users", "Elements using the loaded model now, "
+          "this one included (1: not shared, 0: none loaded)", 0, G_MAXUINT, 0, READ_ONLY));
+  /**
    * GstUniformerInfer:windows-classified:
    *
    * Classifications reported since the element started.
@@ -601,6 +670,7 @@ uniformer_infer_settings_init (GstUniformerInfer * self)
 
 
   self->resize_mode = DEFAULT_RESIZE_MODE;
+  self->share_model = DEFAULT_SHARE_MODEL;
   p->sampling = DEFAULT_SAMPLING;
   p->sample_rate = DEFAULT_SAMPLE_RATE;
   p->window_duration = DEFAULT_WINDOW_DURATION;
