@@ -119,13 +119,13 @@ staged_copy (UfDevice *dev, UfBuffer *buf, VkDeviceSize offset, void *data, VkDe
     .dstOffset = to_device ? offset : 0,
     .size = size,
   };
-  /* The pool belongs to the device and is shared by threads. */
-  g_mutex_lock (&dev->queue_lock);
-  gboolean ok = uf_vk_check (vkAllocateCommandBuffers (dev->device, &ai, &cb),
-      "vkAllocateCommandBuffers", error);
-  g_mutex_unlock (&dev->queue_lock);
-  ok = ok && uf_vk_check (vkCreateFence (dev->device, &fi, NULL, &fence), "vkCreateFence",
+  gboolean ok = uf_vk_check (vkCreateFence (dev->device, &fi, NULL, &fence), "vkCreateFence",
       error);
+  /* The pool belongs to the device and is shared by threads: allocating
+   * from it and recording into its buffers hold the lock. */
+  g_mutex_lock (&dev->queue_lock);
+  ok = ok && uf_vk_check (vkAllocateCommandBuffers (dev->device, &ai, &cb),
+      "vkAllocateCommandBuffers", error);
   if (ok) {
     vkBeginCommandBuffer (cb, &bi);
     if (to_device) {
@@ -139,8 +139,10 @@ staged_copy (UfDevice *dev, UfBuffer *buf, VkDeviceSize offset, void *data, VkDe
           VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
     }
     vkEndCommandBuffer (cb);
-    ok = uf_device_submit_and_wait (dev, cb, fence, error);
   }
+  g_mutex_unlock (&dev->queue_lock);
+  if (ok)
+    ok = uf_device_submit_and_wait (dev, cb, fence, error);
   if (ok && !to_device)
     memcpy (data, staging.mapped, size);
   if (fence)
