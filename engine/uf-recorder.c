@@ -100,6 +100,14 @@ uf_rec_dispatch (UfRecorder *rec, UfShaderId shader, const guint32 *spec, guint 
   };
   vkCmdPipelineBarrier (rec->cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
       VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &barrier, 0, NULL, 0, NULL);
+  UfRecProfile *prof = rec->profile;
+  if (prof && prof->n + 1 < prof->capacity) {
+    prof->op_class[prof->n] = uf_shader_op_class (shader);
+    prof->macs[prof->n] = rec->macs;
+    prof->n++;
+    vkCmdWriteTimestamp (rec->cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, prof->pool, prof->n);
+  }
+  rec->macs = 0.0;
 }
 
 void

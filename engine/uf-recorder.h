@@ -22,6 +22,17 @@ typedef struct {
   guint32 f32, f16;           /* floats of binding 1, halves of binding 2 */
 } UfWeightBase;
 
+/* Per-dispatch timing (uf_session_profile_ops): a timestamp after every
+ * dispatch into @pool (timestamp 0 before the first), with each
+ * dispatch's op class and multiply-adds. */
+typedef struct {
+  VkQueryPool pool;
+  guint capacity;             /* timestamps the pool holds */
+  guint n;                    /* dispatches timed */
+  UfOpClass *op_class;        /* capacity - 1 of each */
+  double *macs;
+} UfRecProfile;
+
 typedef struct {
   UfDevice *dev;
   const UfTuning *tuning;
@@ -32,6 +43,8 @@ typedef struct {
   VkQueryPool timestamps;     /* may be VK_NULL_HANDLE */
   GPtrArray *wanted;          /* collecting: pipeline keys (GBytes); else NULL */
   GError *error;              /* first error while recording */
+  UfRecProfile *profile;      /* NULL unless profiling */
+  double macs;                /* the next dispatch's multiply-adds (uf_rec_macs) */
 } UfRecorder;
 
 void uf_rec_init (UfRecorder *rec, UfDevice *dev, VkCommandBuffer cb, VkDescriptorSet set,
@@ -48,6 +61,12 @@ UfWeightBase uf_rec_weights (UfRecorder *rec, guint32 lo32, guint32 hi32, guint3
 void uf_rec_dispatch (UfRecorder *rec, UfShaderId shader, const guint32 *spec, guint n_spec,
     const void *push, gsize push_size, guint gx, guint gy, guint gz);
 void uf_rec_timestamp (UfRecorder *rec, guint index);
+/* The multiply-adds of the next dispatch, for the per-op-class profile. */
+static inline void
+uf_rec_macs (UfRecorder *rec, double macs)
+{
+  rec->macs = macs;
+}
 gboolean uf_rec_finish (UfRecorder *rec, GError **error);
 
 static inline guint

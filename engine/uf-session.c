@@ -170,6 +170,26 @@ prepare_pipelines (UfSession *ss, GError **error)
   return ok;
 }
 
+/* The network into @cb, after the barrier that makes the frames and the
+ * slot list visible to its first op. */
+static void
+record_network (UfSession *ss, VkCommandBuffer cb, UfRecorder *rec, const UfWeightSets *sets,
+    VkQueryPool stage_times, UfRecProfile *profile)
+{
+  /* Frames preprocessed by earlier submissions, and the host's write of
+   * the slot list, must be visible to the first op. */
+  uf_cmd_barrier (cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_HOST_BIT |
+      VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_HOST_WRITE_BIT |
+      VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+      VK_ACCESS_SHADER_READ_BIT);
+  uf_rec_init (rec, ss->dev, cb, ss->run.descriptors.set, stage_times);
+  uf_rec_set_weight_sets (rec, sets);
+  rec->profile = profile;
+  if (profile)
+    vkCmdWriteTimestamp (cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, profile->pool, 0);
+  ss->model->arch->record (rec, ss->model->net, ss->slot_floats, 0);
+}
+
 static gboolean
 record_forward (UfSession *ss, GError **error)
 {
@@ -180,18 +200,10 @@ record_forward (UfSession *ss, GError **error)
   vkBeginCommandBuffer (cb, &bi);
   if (ss->queries)
     vkCmdResetQueryPool (cb, ss->queries, 0, ss->n_stages + 1);
-  /* Frames preprocessed by earlier submissions, and the host's write of
-   * the slot list, must be visible to the first op. */
-  uf_cmd_barrier (cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_HOST_BIT |
-      VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_HOST_WRITE_BIT |
-      VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
-      VK_ACCESS_SHADER_READ_BIT);
   UfRecorder rec;
   WindowSource src = { ss, &ss->run };
   UfWeightSets sets = { set_for_windows, &src };
-  uf_rec_init (&rec, ss->dev, cb, ss->run.descriptors.set, ss->queries);
-  uf_rec_set_weight_sets (&rec, &sets);
-  ss->model->arch->record (&rec, ss->model->net, ss->slot_floats, 0);
+  record_network (ss, cb, &rec, &sets, ss->queries, NULL);
   VkBufferCopy region = {
     .srcOffset = (VkDeviceSize) ss->layout->logits * sizeof (float),
     .size = ss->model->info.num_classes * sizeof (float),
@@ -403,6 +415,88 @@ uf_session_run_tensor (UfSession *ss, const float *tensor, UfResult *result, GEr
       && uf_session_run (ss, slots, T, result, error);
   g_free (frames);
   g_free (slots);
+  return ok;
+}
+
+/* Timestamps per forward pass at most (a dispatch each, and one before). */
+#define MAX_PROFILED_DISPATCHES 8192
+
+const char *
+uf_op_class_name (UfOpClass op_class)
+{
+  static const char *const names[UF_N_OP_CLASSES] = {
+    "GEMM", "attention", "depthwise conv", "LayerNorm", "other",
+  };
+  return op_class < UF_N_OP_CLASSES ? names[op_class] : "?";
+}
+
+gboolean
+uf_session_profile_ops (UfSession *ss, UfOpClassTime *classes, GError **error)
+{
+  VkDevice d = ss->dev->device;
+  if (ss->dev->props.limits.timestampComputeAndGraphics == VK_FALSE) {
+    g_set_error (error, UF_ERROR, UF_ERROR_NO_DEVICE, "this device has no timestamps to "
+        "profile with");
+    return FALSE;
+  }
+  UfRecProfile prof = {
+    .capacity = MAX_PROFILED_DISPATCHES + 1,
+    .op_class = g_new (UfOpClass, MAX_PROFILED_DISPATCHES),
+    .macs = g_new (double, MAX_PROFILED_DISPATCHES),
+  };
+  VkQueryPoolCreateInfo qi = {
+    .sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
+    .queryType = VK_QUERY_TYPE_TIMESTAMP,
+    .queryCount = prof.capacity,
+  };
+  VkCommandBufferAllocateInfo ai = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+    .commandPool = ss->run.pool,
+    .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+    .commandBufferCount = 1,
+  };
+  VkFenceCreateInfo fi = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
+  VkCommandBufferBeginInfo bi = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
+  VkCommandBuffer cb = VK_NULL_HANDLE;
+  VkFence fence = VK_NULL_HANDLE;
+  guint64 *ts = g_new (guint64, prof.capacity);
+  /* the run's pool, descriptor sets and buffers: no run meanwhile */
+  g_mutex_lock (&ss->run_lock);
+  gboolean ok = uf_vk_check (vkCreateQueryPool (d, &qi, NULL, &prof.pool), "vkCreateQueryPool",
+      error)
+      && uf_vk_check (vkAllocateCommandBuffers (d, &ai, &cb), "vkAllocateCommandBuffers", error)
+      && uf_vk_check (vkCreateFence (d, &fi, NULL, &fence), "vkCreateFence", error);
+  if (ok) {
+    vkBeginCommandBuffer (cb, &bi);
+    vkCmdResetQueryPool (cb, prof.pool, 0, prof.capacity);
+    UfRecorder rec;
+    WindowSource src = { ss, &ss->run };
+    UfWeightSets sets = { set_for_windows, &src };
+    record_network (ss, cb, &rec, &sets, VK_NULL_HANDLE, &prof);
+    ok = uf_rec_finish (&rec, error)
+        && uf_vk_check (vkEndCommandBuffer (cb), "vkEndCommandBuffer", error)
+        && uf_device_submit_and_wait (ss->dev, cb, fence, error)
+        && uf_vk_check (vkGetQueryPoolResults (d, prof.pool, 0, prof.n + 1,
+            (prof.n + 1) * sizeof (guint64), ts, sizeof (guint64), VK_QUERY_RESULT_64_BIT),
+            "vkGetQueryPoolResults", error);
+  }
+  memset (classes, 0, UF_N_OP_CLASSES * sizeof (UfOpClassTime));
+  for (guint i = 0; ok && i < prof.n; i++) {
+    UfOpClassTime *c = &classes[prof.op_class[i]];
+    c->dispatches++;
+    c->ms += (ts[i + 1] - ts[i]) * ss->dev->timestamp_period_ns / 1e6;
+    c->macs += prof.macs[i];
+  }
+  if (cb)
+    vkFreeCommandBuffers (d, ss->run.pool, 1, &cb);
+  g_mutex_unlock (&ss->run_lock);
+  if (fence)
+    vkDestroyFence (d, fence, NULL);
+  if (prof.pool)
+    vkDestroyQueryPool (d, prof.pool, NULL);
+  g_free (ts);
+  g_free (prof.op_class);
+  g_free (prof.macs);
   return ok;
 }
 

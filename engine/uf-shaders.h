@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "uf-shader-ids.h"
+#include "uniformer.h"
 
 /* One per shader module of the op list (engine/ops/meson.build). */
 typedef enum {
@@ -21,5 +22,7 @@ typedef struct {
 } UfShaderCode;
 
 const UfShaderCode *uf_shader_code (UfShaderId id);
+/* The op class a shader's dispatches count under in a profile. */
+UfOpClass uf_shader_op_class (UfShaderId id);
 
 #endif

@@ -178,6 +178,31 @@ guint uf_session_get_n_stages (UfSession *session);
 const char *uf_session_get_stage_name (UfSession *session, guint stage);
 gboolean uf_session_get_stage_times (UfSession *session, double *ms);
 
+/* Where a forward pass's time goes, by the kind of op. */
+typedef enum {
+  UF_OP_CLASS_GEMM,
+  UF_OP_CLASS_ATTENTION,
+  UF_OP_CLASS_DWCONV,
+  UF_OP_CLASS_LAYERNORM,
+  UF_OP_CLASS_OTHER,          /* patch gathers, embeddings, pooling, token moves, ... */
+  UF_N_OP_CLASSES
+} UfOpClass;
+
+typedef struct {
+  guint dispatches;
+  double ms;                  /* device time (timestamps around each dispatch) */
+  double macs;                /* multiply-adds (0 for OTHER's moves) */
+} UfOpClassTime;
+
+/* "GEMM", "attention", "depthwise conv", "LayerNorm", "other". */
+const char *uf_op_class_name (UfOpClass op_class);
+/* Runs the window of the last run once more with a timestamp after every
+ * dispatch (slower than a plain run: each timestamp waits for its
+ * dispatch), and sums the time and multiply-adds of each op class into
+ * @classes[UF_N_OP_CLASSES]. FALSE (error set) on a device without
+ * timestamps. */
+gboolean uf_session_profile_ops (UfSession *session, UfOpClassTime *classes, GError **error);
+
 G_END_DECLS
 
 #endif /* UNIFORMER_H */

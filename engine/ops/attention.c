@@ -60,6 +60,8 @@ uf_op_attention_record (UfRecorder *rec, const UfAttentionArgs *a)
   guint32 push[10] = { a->N, a->C, a->qkv_off, a->out_off, 0, a->base, a->group_stride,
     token_stride_of (a), a->shared, a->cls_out_off };
   memcpy (&push[4], &a->scale, sizeof (float));
+  /* q k^T and p v over every group */
+  uf_rec_macs (rec, 2.0 * groups_of (a) * a->N * a->N * a->C);
   UfShaderId shader = uf_tuning_use_arith_f16 (rec->tuning, rec->dev) ?
       UF_SHADER_ATTENTION_ARITH16 : UF_SHADER_ATTENTION;
   uf_rec_dispatch (rec, shader, spec, 3, push, sizeof (push),

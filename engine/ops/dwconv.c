@@ -13,6 +13,7 @@ uf_op_dwconv_record (UfRecorder *rec, const UfDwconvArgs *a)
       MAX (a->w_off + taps * a->C, a->bias_off + a->C), 0, 0);
   guint32 push[9] = { a->T, a->H, a->W, a->C, a->in_off, a->out_off, a->w_off - wb.f32,
     a->bias_off - wb.f32, a->residual };
+  uf_rec_macs (rec, (double) a->T * a->H * a->W * a->C * taps);
   uf_rec_dispatch (rec, UF_SHADER_DWCONV, spec, 5, push, sizeof (push),
       uf_div_up (a->C / (texels ? 4 : 1), spec[0]), uf_div_up (a->W, spec[2]),
       a->T * uf_div_up (a->H, spec[3]));

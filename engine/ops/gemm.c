@@ -27,6 +27,7 @@ void
 uf_op_gemm_record (UfRecorder *rec, const UfGemmArgs *a)
 {
   g_assert (a->ldb % 8 == 0 && a->b_off % 8 == 0 && a->ldb >= a->N);
+  uf_rec_macs (rec, (double) a->M * a->N * a->K);
   /* B in binding 2 (F16) or 1, the bias in binding 1 */
   guint32 b_end = a->b_off + a->K * a->ldb, bias = a->flags & UF_GEMM_BIAS;
   guint32 lo32 = bias ? a->bias_off : 0, hi32 = bias ? a->bias_off + a->N : 0;

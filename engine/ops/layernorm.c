@@ -14,6 +14,7 @@ uf_op_layernorm_record (UfRecorder *rec, const UfLayernormArgs *a)
   guint32 push[7] = { a->rows, a->C, a->in_off, a->out_off, a->gamma_off - wb.f32,
     a->beta_off - wb.f32 };
   memcpy (&push[6], &a->eps, sizeof (float));
+  uf_rec_macs (rec, (double) a->rows * a->C);
   uf_rec_dispatch (rec, UF_SHADER_LAYERNORM, spec, 2, push, sizeof (push),
       uf_div_up (a->rows, spec[0]), 1, 1);
 }

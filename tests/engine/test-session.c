@@ -114,6 +114,48 @@ test_frames_match_tensor (void)
   uf_session_free (ss);
 }
 
+/* The per-op-class profile accounts for the network's dispatches, and the
+ * window it profiles runs to the same logits afterwards. */
+static void
+test_profile_ops (void)
+{
+  const UfModelInfo *info = uf_model_get_info (model);
+  GError *error = NULL;
+  UfSession *ss = uf_session_new (model, NULL, &error);
+  g_assert_no_error (error);
+  guint T = info->frames, *slots = g_new (guint, T);
+  for (guint t = 0; t < T; t++) {
+    guint8 rgb[3];
+    colour_of (t, rgb);
+    upload_solid (ss, t, rgb, 64, 48);
+    slots[t] = t;
+  }
+  float before[N_CLASSES], after[N_CLASSES];
+  run_slots (ss, slots, before);
+  UfOpClassTime c[UF_N_OP_CLASSES];
+  g_assert_true (uf_session_profile_ops (ss, c, &error));
+  g_assert_no_error (error);
+  double total = 0.0;
+  for (guint i = 0; i < UF_N_OP_CLASSES; i++) {
+    g_test_message ("%s: %u dispatches, %.3f ms, %.0f MACs", uf_op_class_name (i),
+        c[i].dispatches, c[i].ms, c[i].macs);
+    g_assert_cmpfloat (c[i].ms, >=, 0.0);
+    total += c[i].ms;
+  }
+  /* a UniFormer has GEMMs, attention, depthwise convs and LayerNorms, and
+   * counts the multiply-adds of each */
+  for (guint i = UF_OP_CLASS_GEMM; i <= UF_OP_CLASS_LAYERNORM; i++) {
+    g_assert_cmpuint (c[i].dispatches, >, 0);
+    g_assert_cmpfloat (c[i].macs, >, 0.0);
+  }
+  g_assert_cmpuint (c[UF_OP_CLASS_OTHER].dispatches, >, 0);   /* patch gathers, pooling */
+  g_assert_cmpfloat (total, >, 0.0);
+  run_slots (ss, slots, after);
+  assert_close (before, after, N_CLASSES, 0.0);
+  g_free (slots);
+  uf_session_free (ss);
+}
+
 typedef struct {
   UfSession *session;
   float logits[N_CLASSES];
@@ -259,6 +301,7 @@ main (int argc, char **argv)
   g_assert_no_error (error);
   g_test_add_func ("/session/frames-match-tensor", test_frames_match_tensor);
   g_test_add_func ("/session/two-sessions-two-threads", test_two_sessions_two_threads);
+  g_test_add_func ("/session/profile-ops", test_profile_ops);
   g_test_add_func ("/session/errors", test_errors);
   g_test_add_func ("/session/unsupported-op-shape", test_unsupported_op_shape);
   g_test_add_func ("/session/environment-untouched", test_environment_untouched);

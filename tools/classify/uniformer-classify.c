@@ -13,7 +13,7 @@
 
 static char *opt_model, *opt_input, *opt_logits, *opt_device;
 static int opt_top_k = 5, opt_bench = 0;
-static gboolean opt_list;
+static gboolean opt_list, opt_profile;
 
 static GOptionEntry entries[] = {
   { "model", 'm', 0, G_OPTION_ARG_FILENAME, &opt_model, "Model file (.safetensors)", "FILE" },
@@ -26,6 +26,9 @@ static GOptionEntry entries[] = {
     "Vulkan device: index or name substring (default: best available)", "NAME" },
   { "bench", 'b', 0, G_OPTION_ARG_INT, &opt_bench,
     "Run N times and print timings (random clip if no --input-npy)", "N" },
+  { "profile", 'p', 0, G_OPTION_ARG_NONE, &opt_profile,
+    "Print the device time and GFLOP/s of each op class (GEMM, attention, ...) of one run",
+    NULL },
   { "list-devices", 'l', 0, G_OPTION_ARG_NONE, &opt_list, "List Vulkan devices and exit", NULL },
   { NULL }
 };
@@ -89,6 +92,28 @@ print_top_k (const UfModelInfo *info, const UfResult *r)
         100.0 * best_p, best, r->logits[best]);
   }
   g_free (taken);
+}
+
+/* One more run with a timestamp after every dispatch: where the time goes. */
+static gboolean
+profile (UfSession *session, GError **error)
+{
+  UfOpClassTime c[UF_N_OP_CLASSES];
+  double total = 0.0;
+  if (!uf_session_profile_ops (session, c, error))
+    return FALSE;
+  for (guint i = 0; i < UF_N_OP_CLASSES; i++)
+    total += c[i].ms;
+  printf ("%-15s %10s %10s %7s %10s\n", "op class", "dispatches", "ms", "share", "GFLOP/s");
+  for (guint i = 0; i < UF_N_OP_CLASSES; i++) {
+    char rate[32] = "-";
+    if (c[i].macs > 0 && c[i].ms > 0)
+      g_snprintf (rate, sizeof (rate), "%.2f", 2 * c[i].macs / c[i].ms / 1e6);
+    printf ("%-15s %10u %10.1f %6.1f%% %10s\n", uf_op_class_name (i), c[i].dispatches, c[i].ms,
+        total > 0 ? 100.0 * c[i].ms / total : 0.0, rate);
+  }
+  printf ("%-15s %10s %10.1f  (timestamps after every dispatch)\n", "total", "", total);
+  return TRUE;
 }
 
 static gboolean
@@ -162,6 +187,8 @@ run (GError **error)
     double first_ms = (g_get_monotonic_time () - t0) / 1000.0;
     if (ok && opt_bench > 0)
       ok = bench (model, session, clip, &r, first_ms, error);
+    if (ok && opt_profile)
+      ok = profile (session, error);
     if (ok)
       print_top_k (info, &r);
     if (ok && opt_logits) {
