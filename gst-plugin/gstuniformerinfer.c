@@ -22,7 +22,18 @@
  * gst_uniformer_meta_to_structure()) plus `timestamp`, `stream-time`,
  * `running-time` and `duration` of that buffer, like the `level` element.
  * Buffers that carry no result pass through untouched (not even made
- * writable).
+ * writable). Models whose file asks for sparse sampling (UniFormer's light
+ * models) spread the window's frames evenly over its span instead
+ * (#GstUniformerInfer:sampling, #GstUniformerInfer:window-duration).
+ *
+ * Elements of one process that use the same device and model file share
+ * one device and one copy of the weights (#GstUniformerInfer:share-model),
+ * within a group a "gst-uniformer.model-cache" #GstContext or
+ * #GstUniformerInfer:share-group names:
+ * |[
+ * gst-launch-1.0 videotestsrc is-live=true ! uniformerinfer ! fakesink \
+ *     videotestsrc is-live=true pattern=ball ! uniformerinfer ! fakesink
+ * ]| classifies two streams with one loaded model.
  *
  * ## Action events
  *
