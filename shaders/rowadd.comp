@@ -7,7 +7,9 @@
 #extension GL_GOOGLE_include_directive : require
 #include "bindings.glsl"
 
-layout(local_size_x_id = 0) in;
+// ROWS rows per workgroup: lavapipe runs a workgroup as one task, and
+// one row of a few hundred channels is too little work for one.
+layout(local_size_x_id = 0, local_size_y = 8) in;
 
 layout(std430, set = 0, binding = BINDING_ARENA) buffer Arena { float act[]; };
 layout(std430, set = 0, binding = BINDING_WEIGHTS) readonly buffer Weights { float w[]; };
@@ -21,7 +23,7 @@ layout(push_constant) uniform Push {
 void main()
 {
   uint c = gl_GlobalInvocationID.x;
-  uint r = gl_GlobalInvocationID.y + gl_GlobalInvocationID.z * 65535u;
+  uint r = gl_GlobalInvocationID.y + gl_GlobalInvocationID.z * 65535u * gl_WorkGroupSize.y;
   if (c >= p.C || r >= p.rows)
     return;
   uint e = r * p.C + c;

@@ -3,6 +3,7 @@
 #include "rowadd.h"
 
 #define MAX_GROUPS_Y 65535u   /* the shader folds larger row counts into Z */
+#define ROWS 8                /* rows per workgroup (the shader's local_size_y) */
 
 void
 uf_op_rowadd_record (UfRecorder *rec, const UfRowaddArgs *a)
@@ -11,7 +12,8 @@ uf_op_rowadd_record (UfRecorder *rec, const UfRowaddArgs *a)
   UfWeightBase wb = uf_rec_weights (rec, a->table_off, a->table_off + a->rows * a->C, 0, 0);
   guint32 push[5] = { a->rows, a->C, a->off, a->table_off - wb.f32, a->replace };
   uf_rec_dispatch (rec, UF_SHADER_ROWADD, spec, 1, push, sizeof (push),
-      uf_div_up (a->C, spec[0]), MIN (a->rows, MAX_GROUPS_Y), uf_div_up (a->rows, MAX_GROUPS_Y));
+      uf_div_up (a->C, spec[0]), MIN (uf_div_up (a->rows, ROWS), MAX_GROUPS_Y),
+      uf_div_up (a->rows, ROWS * MAX_GROUPS_Y));
 }
 
 void

@@ -2,6 +2,7 @@
 #include "tokenmove.h"
 
 #define MAX_GROUPS_Y 65535u   /* the shader folds larger row counts into Z */
+#define ROWS 8                /* rows per workgroup (the shader's local_size_y) */
 
 static guint32
 rows_moved (const UfTokenmoveArgs *a)
@@ -17,7 +18,8 @@ uf_op_tokenmove_record (UfRecorder *rec, const UfTokenmoveArgs *a)
     a->saved_off };
   guint32 rows = rows_moved (a);
   uf_rec_dispatch (rec, UF_SHADER_TOKENMOVE, spec, 1, push, sizeof (push),
-      uf_div_up (a->C, spec[0]), MIN (rows, MAX_GROUPS_Y), uf_div_up (rows, MAX_GROUPS_Y));
+      uf_div_up (a->C, spec[0]), MIN (uf_div_up (rows, ROWS), MAX_GROUPS_Y),
+      uf_div_up (rows, ROWS * MAX_GROUPS_Y));
 }
 
 void
