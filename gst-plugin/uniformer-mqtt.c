@@ -11,7 +11,9 @@ GST_DEBUG_CATEGORY_EXTERN (gst_uniformer_publish_debug);
 #define GST_CAT_DEFAULT gst_uniformer_publish_debug
 
 /* Messages handed to libmosquitto and not yet written (QoS 0) or
- * acknowledged (QoS 1, 2): its own queues stay this short. */
+ * acknowledged (QoS 1, 2, across reconnections): its own queues stay this
+ * short. Each ends as sent (on_publish) or lost (a dropped connection at
+ * QoS 0, the element stopping). */
 #define IN_FLIGHT 16
 /* A broker that accepted the TCP connection but sent no CONNACK by then is
  * given up on (and retried). */
@@ -181,7 +183,14 @@ went_offline (UniformerMqtt * m, const gchar * what, const gchar * why)
   GstElement *element;
 
   m->state = MQTT_OFFLINE;
-  m->in_flight = 0;
+  /* At QoS 0 what libmosquitto was still to write is gone (it discards it
+   * at the next connect, without a callback): lost. At QoS 1 and 2 it keeps
+   * the unacknowledged messages and sends them again once reconnected, so
+   * they stay in flight, and are lost only if the element stops first. */
+  if (m->qos == 0 && m->in_flight > 0) {
+    uniformer_outbox_lost (m->box, m->in_flight);
+    m->in_flight = 0;
+  }
   m->next_try = g_get_monotonic_time () + m->delay_us;
   GST_INFO ("%s; next try in %" G_GINT64_FORMAT " ms", reason, m->delay_us / 1000);
   m->delay_us = MIN (m->delay_us * 2, m->max_delay_us);
@@ -209,7 +218,6 @@ on_connect (struct mosquitto *mosq, void *data, int rc)
   }
   GST_INFO ("connected to the MQTT broker at %s:%d", m->host, m->port);
   m->state = MQTT_ONLINE;
-  m->in_flight = 0;
   m->delay_us = m->min_delay_us;
   m->warned = FALSE;
   uniformer_outbox_set_online (m->box, TRUE, NULL);
@@ -322,10 +330,12 @@ uniformer_mqtt_run (UniformerOutbox * box, gpointer mqtt)
     int timeout = POLL_MS;
 
     if (deadline != G_MAXINT64) {
-      /* Closing: deliver what is queued while connected and time is left. */
+      /* Closing: deliver what is queued while connected (or while the
+       * broker's CONNACK is still to come: a stop soon after the start)
+       * and time is left; no new connection attempts. */
       gboolean done = uniformer_outbox_is_empty (box) && m->in_flight == 0
           && !mosquitto_want_write (m->mosq);
-      if (m->state != MQTT_ONLINE || done || now >= deadline)
+      if (m->state == MQTT_OFFLINE || done || now >= deadline)
         break;
       timeout = wait_ms (deadline, now);
     }
