@@ -61,13 +61,15 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from datetime import datetime, timezone
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from broker import Broker, free_port, wait_for  # noqa: E402
 
 import gi
 
@@ -77,7 +79,6 @@ from gi.repository import Gst  # noqa: E402
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 SCHEMA_DOC = os.path.join(ROOT, "docs", "result-schema.md")
 MODEL = os.path.join(ROOT, "models", "uniformer-motion.safetensors")
-MOSQUITTO = os.environ.get("UF_MOSQUITTO", "/usr/sbin/mosquitto")
 MOSQUITTO_SUB = shutil.which("mosquitto_sub") or "/usr/bin/mosquitto_sub"
 FPS = 30
 QUEUE = 4
@@ -299,60 +300,6 @@ def check_messages(messages, bus, schema, source, stream_id, t0, t1):
 # ---- the broker, the subscriber, the pipeline ----------------------------------
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(what, condition, limit_s):
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {limit_s} s waiting for {what}")
-
-
-class Broker:
-    """mosquitto on 127.0.0.1:port, anonymous, keeping its sessions in
-    @tmp across a clean stop (SIGTERM) and start."""
-
-    def __init__(self, port, tmp):
-        self.port = port
-        self.db = os.path.join(tmp, "mosquitto.db")
-        self.conf = os.path.join(tmp, "mosquitto.conf")
-        self.log = open(os.path.join(tmp, "mosquitto.log"), "ab")
-        with open(self.conf, "w", encoding="utf-8") as f:
-            # as root it would switch to the mosquitto user, who cannot read tmp
-            f.write(f"user root\nlistener {port} 127.0.0.1\nallow_anonymous true\n"
-                    f"persistence true\npersistence_location {tmp}/\n"
-                    "persistence_file mosquitto.db\n")
-        self.proc = None
-
-    def start(self):
-        self.proc = subprocess.Popen([MOSQUITTO, "-c", self.conf], stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-
-        def listening():
-            assert self.proc.poll() is None, f"mosquitto exited with {self.proc.returncode}"
-            with socket.socket() as s:
-                return s.connect_ex(("127.0.0.1", self.port)) == 0
-        wait_for("mosquitto to listen", listening, 10)
-
-    def stop(self):
-        """A clean stop: mosquitto writes its sessions to the database."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-
-    def close(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-        self.log.close()
-
-
 class Subscriber:
     """mosquitto_sub on uniformer/# at QoS 1 with the persistent session
     SUB_ID; its messages (topic, payload text) collected by a thread."""
@@ -471,7 +418,7 @@ def per_second(times, t0, t1):
 
 def test_mqtt(tmp, schema):
     port = free_port()
-    broker = Broker(port, tmp)
+    broker = Broker(port, tmp, persistent=True)
     subscribers, done = [], []
     live = None
     try:
@@ -581,7 +528,7 @@ def test_mqtt_hung(tmp, schema):
     back: the messages libmosquitto held unacknowledged count as dropped
     too, so published + dropped is still every bus message."""
     port = free_port()
-    broker = Broker(port, tmp)
+    broker = Broker(port, tmp, persistent=True)
     subscriber = live = None
     try:
         broker.start()
@@ -631,7 +578,7 @@ def test_mqtt_connack_pending(tmp, schema):
     answers once continued, half a second into the stop): stopping waits for
     the answer and delivers what is queued."""
     port = free_port()
-    broker = Broker(port, tmp)
+    broker = Broker(port, tmp, persistent=True)
     subscriber = run = None
     try:
         broker.start()

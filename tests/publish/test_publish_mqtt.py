@@ -16,75 +16,25 @@ GST_PLUGIN_PATH (the built plugin).
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from broker import Broker, free_port, wait_for  # noqa: E402
+
 import gi
 
 gi.require_version("Gst", "1.0")
 from gi.repository import Gst  # noqa: E402
 
-MOSQUITTO = os.environ.get("UF_MOSQUITTO", "/usr/sbin/mosquitto")
 MOSQUITTO_SUB = shutil.which("mosquitto_sub") or "/usr/bin/mosquitto_sub"
 MODEL = os.environ["UF_TEST_MODEL"]
 FPS = 30
 QUEUE = 4
 OUTAGE_S = 3.0
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(what, condition, limit_s):
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {limit_s} s waiting for {what}")
-
-
-class Broker:
-    """mosquitto on 127.0.0.1:port, anonymous, no persistence; with @tls
-    (CA, certificate and key files) a TLS listener."""
-
-    def __init__(self, port, tmp, tls=None):
-        self.port = port
-        self.conf = os.path.join(tmp, "mosquitto.conf")
-        self.log = open(os.path.join(tmp, "mosquitto.log"), "ab")
-        with open(self.conf, "w", encoding="utf-8") as f:
-            # as root it would switch to the mosquitto user, who cannot read tmp
-            f.write(f"user root\nlistener {port} 127.0.0.1\nallow_anonymous true\n"
-                    "persistence false\n")
-            if tls:
-                f.write("cafile {}\ncertfile {}\nkeyfile {}\n".format(*tls))
-        self.proc = None
-
-    def start(self):
-        self.proc = subprocess.Popen([MOSQUITTO, "-c", self.conf], stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-
-        def listening():
-            assert self.proc.poll() is None, f"mosquitto exited with {self.proc.returncode}"
-            with socket.socket() as s:
-                return s.connect_ex(("127.0.0.1", self.port)) == 0
-        wait_for("mosquitto to listen", listening, 10)
-
-    def kill(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-
-    def close(self):
-        self.kill()
-        self.log.close()
 
 
 class Subscriber:
