@@ -297,9 +297,10 @@ uf_session_free (UfSession *ss)
 {
   if (ss == NULL)
     return;
-  if (ss->dev->device)
-    vkDeviceWaitIdle (ss->dev->device);
-  ss->upload_pending = FALSE;
+  /* Runs complete before uf_session_run returns; only an upload may still
+   * be in flight. Its own fence, not vkDeviceWaitIdle: the device's queue
+   * may be in use by other sessions of a shared model. */
+  wait_upload (ss);
   submitter_clear (ss, &ss->run);
   submitter_clear (ss, &ss->upload);
   if (ss->queries)
