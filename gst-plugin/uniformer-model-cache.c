@@ -132,10 +132,11 @@ uniformer_model_cache_release (UniformerModelCache * cache, UfModel * model)
   while (g_hash_table_iter_next (&it, &key, &value)) {
     Entry *e = value;
 
-    if (e->model == model && --e->users == 0)
-      g_hash_table_iter_remove (&it);
-    if (e->model == model)
-      break;
+    if (e->model != model)
+      continue;
+    if (--e->users == 0)
+      g_hash_table_iter_remove (&it);   /* frees e */
+    break;
   }
   g_mutex_unlock (&cache->lock);
   uf_model_unref (model);
