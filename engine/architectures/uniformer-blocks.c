@@ -3,6 +3,72 @@
 #include <math.h>
 
 #include "uniformer-blocks.h"
+#include "../uf-metadata.h"
+
+#define MAX_DIM 4096                  /* channels per stage */
+#define MAX_MLP_RATIO 16
+
+static gboolean
+check_shape (const UfUniformerShape *p, GError **error)
+{
+#define INVALID(...) return uf_metadata_invalid (error, __VA_ARGS__)
+  for (guint i = 0; i < 4; i++)
+    if (p->depths[i] < 1 || p->depths[i] > UF_UNIFORMER_MAX_DEPTH)
+      INVALID ("metadata \"depths\": stage %u has %u blocks; expected 1 to %u", i + 1,
+          p->depths[i], UF_UNIFORMER_MAX_DEPTH);
+  for (guint i = 0; i < 4; i++)
+    if (p->dims[i] < 1 || p->dims[i] > MAX_DIM)
+      INVALID ("metadata \"dims\": stage %u has %u channels; expected 1 to %u", i + 1,
+          p->dims[i], MAX_DIM);
+  if (p->head_dim < 1 || p->dims[2] % p->head_dim != 0 || p->dims[3] % p->head_dim != 0)
+    INVALID ("metadata \"head_dim\" is %u; expected a divisor of dims[2] = %u and dims[3] = %u",
+        p->head_dim, p->dims[2], p->dims[3]);
+  if (p->mlp_ratio < 1 || p->mlp_ratio > MAX_MLP_RATIO)
+    INVALID ("metadata \"mlp_ratio\" is %u; expected an integer from 1 to %u", p->mlp_ratio,
+        MAX_MLP_RATIO);
+  if (p->frames < 2 || p->frames % 2 != 0)
+    INVALID ("metadata \"frames\" is %u; expected an even integer from 2 to %u", p->frames,
+        UF_METADATA_MAX_FRAMES);
+  if (p->height < 32 || p->height % 32)
+    INVALID ("metadata \"crop_height\" is %u; expected a multiple of 32 from 32 to %u",
+        p->height, UF_METADATA_MAX_CROP);
+  if (p->width < 32 || p->width % 32)
+    INVALID ("metadata \"crop_width\" is %u; expected a multiple of 32 from 32 to %u",
+        p->width, UF_METADATA_MAX_CROP);
+  return TRUE;
+#undef INVALID
+}
+
+gboolean
+uf_uniformer_parse_shape (JsonObject *md, const UfModelInfo *info, UfUniformerShape *p,
+    GError **error)
+{
+  p->num_classes = info->num_classes;
+  p->frames = info->frames;
+  p->height = info->crop_height;
+  p->width = info->crop_width;
+  if (!uf_metadata_uint_list (md, "depths", 4, p->depths, error)
+      || !uf_metadata_uint_list (md, "dims", 4, p->dims, error)
+      || !uf_metadata_uint (md, "head_dim", 0, G_MAXUINT, &p->head_dim, error)
+      || !uf_metadata_uint (md, "mlp_ratio", 0, G_MAXUINT, &p->mlp_ratio, error)
+      || !check_shape (p, error))
+    return FALSE;
+  /* the limits of the engine's ops */
+  for (guint s = 2; s < 4; s++)
+    if (!uf_op_attention_check_shape (p->dims[s], p->head_dim, error)) {
+      g_prefix_error (error, "stage %u attention (blocks%u.*.attn): ", s + 1, s + 1);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+uf_uniformer_describe (const char *family, const UfUniformerShape *p)
+{
+  return g_strdup_printf ("%s with depths %u,%u,%u,%u, dims %u,%u,%u,%u, head_dim %u, "
+      "mlp_ratio %u", family, p->depths[0], p->depths[1], p->depths[2], p->depths[3],
+      p->dims[0], p->dims[1], p->dims[2], p->dims[3], p->head_dim, p->mlp_ratio);
+}
 
 guint32
 uf_uniformer_add_depthwise (UfWeightLoader *ld, guint32 C, guint32 k, const char *prefix,

@@ -14,6 +14,26 @@
 #define UF_UNIFORMER_PATCH_EMBED_LN_EPS 1e-5f
 #define UF_UNIFORMER_BLOCK_LN_EPS 1e-6f
 
+#define UF_UNIFORMER_MAX_DEPTH 64     /* blocks per stage */
+
+/* The hyper-parameters UniFormer and its light models read alike. */
+typedef struct {
+  guint depths[4];
+  guint dims[4];
+  guint head_dim;
+  guint mlp_ratio;
+  guint num_classes;
+  guint frames, height, width;
+} UfUniformerShape;
+
+/* Reads depths, dims, head_dim and mlp_ratio from @md and the window from
+ * @info, and checks them against the engine's limits (the attention op's
+ * head sizes included): every file they come from is the user's. */
+gboolean uf_uniformer_parse_shape (JsonObject *md, const UfModelInfo *info,
+    UfUniformerShape *shape, GError **error);
+/* "@family with depths 3,4,8,3, dims 64,128,320,512, head_dim 64, mlp_ratio 4" */
+char *uf_uniformer_describe (const char *family, const UfUniformerShape *shape);
+
 typedef struct {
   guint32 dpe_w, dpe_b;       /* [27][C], [C] */
   /* stages 1-2 (local MHRA) */

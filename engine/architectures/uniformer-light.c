@@ -12,21 +12,12 @@
 #include "uniformer-blocks.h"
 #include "../uf-metadata.h"
 
-#define MAX_DEPTH 64                  /* blocks per stage */
-#define MAX_DIM 4096                  /* channels per stage */
-#define MAX_MLP_RATIO 16
-
 typedef struct {
-  guint depths[4];
-  guint dims[4];
-  guint head_dim;
-  guint mlp_ratio;
-  guint num_classes;
-  guint frames, height, width;
+  UfUniformerShape s;
   /* stages 3 and 4, a value per block */
-  float ratio[2][MAX_DEPTH];
-  float trade_off[2][MAX_DEPTH];
-  guint kept[2][MAX_DEPTH];
+  float ratio[2][UF_UNIFORMER_MAX_DEPTH];
+  float trade_off[2][UF_UNIFORMER_MAX_DEPTH];
+  guint kept[2][UF_UNIFORMER_MAX_DEPTH];
 } Params;
 
 typedef struct {
@@ -59,7 +50,7 @@ static const char *const stage_names[] = {
 static guint32
 stage_tokens (const Params *p, guint s)
 {
-  return p->frames / 2 * (p->height >> (s + 2)) * (p->width >> (s + 2));
+  return p->s.frames / 2 * (p->s.height >> (s + 2)) * (p->s.width >> (s + 2));
 }
 
 static gboolean
@@ -74,7 +65,7 @@ check_schedule (const Params *p, GError **error)
 #define INVALID(...) return uf_metadata_invalid (error, __VA_ARGS__)
   for (guint s = 2; s < 4; s++) {
     guint32 n = stage_tokens (p, s);
-    for (guint i = 0; i < p->depths[s]; i++) {
+    for (guint i = 0; i < p->s.depths[s]; i++) {
       float r = p->ratio[s - 2][i], t = p->trade_off[s - 2][i];
       guint k = p->kept[s - 2][i];
       if (!(r > 0.0f && r <= 1.0f))
@@ -95,9 +86,9 @@ check_schedule (const Params *p, GError **error)
     INVALID ("metadata \"stage3_prune_ratio\": block 0 prunes, but the token scores come "
         "from its attention: its ratio must be 1");
   gboolean stage4_prunes = FALSE;
-  for (guint i = 0; i < p->depths[3]; i++)
+  for (guint i = 0; i < p->s.depths[3]; i++)
     stage4_prunes |= prunes (p, 3, i);
-  if (stage4_prunes && !prunes (p, 2, p->depths[2] - 1))
+  if (stage4_prunes && !prunes (p, 2, p->s.depths[2] - 1))
     INVALID ("metadata \"stage4_prune_ratio\": stage 4 prunes, but the last stage-3 block "
         "does not: stage 4 ranks its tokens by the scores pooled at the end of a pruning "
         "stage 3");
@@ -105,32 +96,19 @@ check_schedule (const Params *p, GError **error)
 #undef INVALID
 }
 
+/* What the light models need beyond UniFormer's shape: a stem halving the
+ * first stage's channels, and stage-3 tokens the rank op can order. */
 static gboolean
 check_params (const Params *p, GError **error)
 {
-#define INVALID(...) return uf_metadata_invalid (error, __VA_ARGS__)
-  for (guint i = 0; i < 4; i++)
-    if (p->depths[i] < 1 || p->depths[i] > MAX_DEPTH)
-      INVALID ("metadata \"depths\": stage %u has %u blocks; expected 1 to %u", i + 1,
-          p->depths[i], MAX_DEPTH);
-  for (guint i = 0; i < 4; i++)
-    if (p->dims[i] < 2 || p->dims[i] > MAX_DIM || p->dims[i] % 2 != 0)
-      INVALID ("metadata \"dims\": stage %u has %u channels; expected an even number from 2 "
-          "to %u", i + 1, p->dims[i], MAX_DIM);
-  if (p->mlp_ratio < 1 || p->mlp_ratio > MAX_MLP_RATIO)
-    INVALID ("metadata \"mlp_ratio\" is %u; expected an integer from 1 to %u", p->mlp_ratio,
-        MAX_MLP_RATIO);
-  if (p->frames < 2 || p->frames % 2 != 0)
-    INVALID ("metadata \"frames\" is %u; expected an even number (the stem halves time)",
-        p->frames);
-  if (p->height < 32 || p->height % 32 || p->width < 32 || p->width % 32)
-    INVALID ("metadata \"crop_height\" and \"crop_width\" are %u and %u; expected "
-        "multiples of 32", p->height, p->width);
+  if (p->s.dims[0] % 2 != 0)
+    return uf_metadata_invalid (error, "metadata \"dims\": stage 1 has %u channels; the "
+        "light stem needs an even number", p->s.dims[0]);
   if (stage_tokens (p, 2) > UF_TOKENRANK_MAX_N)
-    INVALID ("%u frames of %ux%u make %u stage-3 tokens; the engine ranks at most %u",
-        p->frames, p->width, p->height, stage_tokens (p, 2), UF_TOKENRANK_MAX_N);
+    return uf_metadata_invalid (error, "%u frames of %ux%u make %u stage-3 tokens; the "
+        "engine ranks at most %u", p->s.frames, p->s.width, p->s.height, stage_tokens (p, 2),
+        UF_TOKENRANK_MAX_N);
   return TRUE;
-#undef INVALID
 }
 
 static gpointer
@@ -138,23 +116,15 @@ parse (JsonObject *md, const UfModelInfo *info, GError **error)
 {
   Params *p = g_new0 (Params, 1);
 
-  p->num_classes = info->num_classes;
-  p->frames = info->frames;
-  p->height = info->crop_height;
-  p->width = info->crop_width;
-  if (!uf_metadata_uint_list (md, "depths", 4, p->depths, error)
-      || !uf_metadata_uint_list (md, "dims", 4, p->dims, error)
-      || !uf_metadata_uint (md, "head_dim", 1, G_MAXUINT, &p->head_dim, error)
-      || !uf_metadata_uint (md, "mlp_ratio", 0, G_MAXUINT, &p->mlp_ratio, error)
-      || !check_params (p, error))
+  if (!uf_uniformer_parse_shape (md, info, &p->s, error) || !check_params (p, error))
     goto failed;
   for (guint s = 2; s < 4; s++) {
     char *ratio = g_strdup_printf ("stage%u_prune_ratio", s + 1);
     char *trade = g_strdup_printf ("stage%u_trade_off", s + 1);
     char *kept = g_strdup_printf ("stage%u_kept_tokens", s + 1);
-    gboolean ok = uf_metadata_float_list (md, ratio, p->depths[s], p->ratio[s - 2], error)
-        && uf_metadata_float_list (md, trade, p->depths[s], p->trade_off[s - 2], error)
-        && uf_metadata_uint_list (md, kept, p->depths[s], p->kept[s - 2], error);
+    gboolean ok = uf_metadata_float_list (md, ratio, p->s.depths[s], p->ratio[s - 2], error)
+        && uf_metadata_float_list (md, trade, p->s.depths[s], p->trade_off[s - 2], error)
+        && uf_metadata_uint_list (md, kept, p->s.depths[s], p->kept[s - 2], error);
     g_free (ratio);
     g_free (trade);
     g_free (kept);
@@ -163,12 +133,6 @@ parse (JsonObject *md, const UfModelInfo *info, GError **error)
   }
   if (!check_schedule (p, error))
     goto failed;
-  /* the limits of the engine's ops */
-  for (guint s = 2; s < 4; s++)
-    if (!uf_op_attention_check_shape (p->dims[s], p->head_dim, error)) {
-      g_prefix_error (error, "stage %u attention (blocks%u.*.attn): ", s + 1, s + 1);
-      goto failed;
-    }
   return p;
 
 failed:
@@ -219,25 +183,25 @@ static void
 plan (Net *net)
 {
   const Params *p = &net->p;
-  net->T = p->frames;
-  net->H = p->height;
-  net->W = p->width;
+  net->T = p->s.frames;
+  net->H = p->s.height;
+  net->W = p->s.width;
   net->t = net->T / 2;
-  guint32 half = p->dims[0] / 2;
+  guint32 half = p->s.dims[0] / 2;
   gsize stem1_rows = (gsize) net->T * (net->H / 2) * (net->W / 2);
   gsize stream = 0, temp = 0, hidden = 0, probs = 0;
   for (guint s = 0; s < 4; s++) {
     net->h[s] = net->H >> (s + 2);
     net->w[s] = net->W >> (s + 2);
     net->n[s] = net->t * net->h[s] * net->w[s];
-    guint32 C = p->dims[s], wide = MAX (C * p->mlp_ratio, 3 * C);
+    guint32 C = p->s.dims[s], wide = MAX (C * p->s.mlp_ratio, 3 * C);
     /* the stage-3/4 blocks attend over the cls row and the stage's tokens */
     gsize rows = net->n[s] + (s >= 2);
     stream = MAX (stream, (gsize) net->n[s] * C);
     temp = MAX (temp, rows * C);
-    hidden = MAX (hidden, rows * MAX (wide, s > 0 ? 4 * p->dims[s - 1] : 0));
+    hidden = MAX (hidden, rows * MAX (wide, s > 0 ? 4 * p->s.dims[s - 1] : 0));
     if (s >= 2)
-      probs = MAX (probs, rows * (C / p->head_dim));
+      probs = MAX (probs, rows * (C / p->s.head_dim));
   }
   /* The stem convs' im2col rows would be the largest region by far (XS at
    * 32 x 192: 127 MiB); they run in chunks of output frames that fit in
@@ -258,15 +222,15 @@ plan (Net *net)
   REGION (sc.t2, MAX (stream, temp));
   REGION (sc.hid, hidden);
   REGION (stem, stem1_rows * half);
-  REGION (z[0], (gsize) (net->n[2] + 1) * p->dims[2]);
-  REGION (z[1], (gsize) (net->n[3] + 1) * p->dims[3]);
+  REGION (z[0], (gsize) (net->n[2] + 1) * p->s.dims[2]);
+  REGION (z[1], (gsize) (net->n[3] + 1) * p->s.dims[3]);
   REGION (scores[0], net->n[2]);
   REGION (scores[1], net->n[3]);
   REGION (order, net->n[2]);
-  REGION (saved, MAX (p->dims[2], p->dims[3]));
+  REGION (saved, MAX (p->s.dims[2], p->s.dims[3]));
   REGION (probs, probs);
-  REGION (pooled, p->dims[3]);
-  REGION (layout.logits, p->num_classes);
+  REGION (pooled, p->s.dims[3]);
+  REGION (layout.logits, p->s.num_classes);
 #undef REGION
   net->layout.arena_floats = off;
 }
@@ -278,22 +242,22 @@ load (UfWeightLoader *ld, gpointer params, const UfModelInfo *info)
   net->p = *(Params *) params;
   g_free (params);
   const Params *p = &net->p;
-  net->stem_conv[0] = add_stem_conv (ld, 0, p->dims[0] / 2, 3);
-  net->stem_conv[1] = add_stem_conv (ld, 3, p->dims[0], p->dims[0] / 2);
+  net->stem_conv[0] = add_stem_conv (ld, 0, p->s.dims[0] / 2, 3);
+  net->stem_conv[1] = add_stem_conv (ld, 3, p->s.dims[0], p->s.dims[0] / 2);
   for (guint s = 0; s < 4; s++) {
     if (s > 0)
-      net->patch[s] = uf_uniformer_add_patch_embed2 (ld, s, p->dims[s - 1], p->dims[s]);
-    net->blocks[s] = g_new0 (UfUniformerBlock, p->depths[s]);
-    for (guint i = 0; i < p->depths[s]; i++)
-      net->blocks[s][i] = uf_uniformer_add_block (ld, s, i, p->dims[s],
-          p->dims[s] * p->mlp_ratio);
+      net->patch[s] = uf_uniformer_add_patch_embed2 (ld, s, p->s.dims[s - 1], p->s.dims[s]);
+    net->blocks[s] = g_new0 (UfUniformerBlock, p->s.depths[s]);
+    for (guint i = 0; i < p->s.depths[s]; i++)
+      net->blocks[s][i] = uf_uniformer_add_block (ld, s, i, p->s.dims[s],
+          p->s.dims[s] * p->s.mlp_ratio);
   }
   gboolean f16;
-  float *cls = uf_weights_read (ld, &f16, 3, UF_SHAPE (1, 1, p->dims[2]), "cls_token");
-  net->cls_token = uf_weight_pack_add (uf_weights_pack (ld), cls, p->dims[2]);
+  float *cls = uf_weights_read (ld, &f16, 3, UF_SHAPE (1, 1, p->s.dims[2]), "cls_token");
+  net->cls_token = uf_weight_pack_add (uf_weights_pack (ld), cls, p->s.dims[2]);
   g_free (cls);
-  net->cls_upsample = uf_weights_add_linear (ld, p->dims[3], p->dims[2], 2, "cls_upsample");
-  net->head = uf_uniformer_add_linear_bn (ld, p->num_classes, p->dims[3], 2, "head", "norm");
+  net->cls_upsample = uf_weights_add_linear (ld, p->s.dims[3], p->s.dims[2], 2, "cls_upsample");
+  net->head = uf_uniformer_add_linear_bn (ld, p->s.num_classes, p->s.dims[3], 2, "head", "norm");
   plan (net);
   return net;
 }
@@ -301,10 +265,7 @@ load (UfWeightLoader *ld, gpointer params, const UfModelInfo *info)
 static char *
 describe (gconstpointer data)
 {
-  const Params *p = &((const Net *) data)->p;
-  return g_strdup_printf ("UniFormer light model with depths %u,%u,%u,%u, dims %u,%u,%u,%u, "
-      "head_dim %u, mlp_ratio %u", p->depths[0], p->depths[1], p->depths[2], p->depths[3],
-      p->dims[0], p->dims[1], p->dims[2], p->dims[3], p->head_dim, p->mlp_ratio);
+  return uf_uniformer_describe ("UniFormer light model", &((const Net *) data)->p.s);
 }
 
 static void
@@ -321,7 +282,7 @@ free_net (gpointer data)
 static UfUniformerGrid
 grid (const Net *net, guint s)
 {
-  return (UfUniformerGrid) { net->t, net->h[s], net->w[s], net->p.dims[s] };
+  return (UfUniformerGrid) { net->t, net->h[s], net->w[s], net->p.s.dims[s] };
 }
 
 /* Whether a block after block i of stage s prunes, so the scores it
@@ -330,7 +291,7 @@ static gboolean
 scores_read_later (const Params *p, guint s, guint i)
 {
   for (; s < 4; s++, i = G_MAXUINT)
-    for (guint j = i + 1; j < p->depths[s]; j++)
+    for (guint j = i + 1; j < p->s.depths[s]; j++)
       if (prunes (p, s, j))
         return TRUE;
   return FALSE;
@@ -346,7 +307,7 @@ pruning_block (UfRecorder *rec, const Net *net, guint s, guint i, guint32 in, gu
   const Params *p = &net->p;
   const UfUniformerBlock *b = &net->blocks[s][i];
   const UfUniformerScratch *sc = &net->sc;
-  guint32 N = net->n[s], C = p->dims[s], z = net->z[s - 2], g = net->scores[s - 2];
+  guint32 N = net->n[s], C = p->s.dims[s], z = net->z[s - 2], g = net->scores[s - 2];
   gboolean pruned = prunes (p, s, i);
   guint32 K = pruned ? p->kept[s - 2][i] : N, L = pruned ? K + 2 : N + 1;
   guint32 order = pruned ? net->order : UF_NO_OFFSET;
@@ -364,15 +325,15 @@ pruning_block (UfRecorder *rec, const Net *net, guint s, guint i, guint32 in, gu
 
   uf_block_layernorm (rec, L, C, z, sc->t1, b->ln1_g, b->ln1_b, UF_UNIFORMER_BLOCK_LN_EPS);
   uf_block_linear (rec, &b->qkv, L, sc->t1, sc->hid, 0);
-  float scale = 1.0f / sqrtf ((float) p->head_dim);
+  float scale = 1.0f / sqrtf ((float) p->s.head_dim);
   UfAttentionArgs a = {
     .N = L, .C = C, .qkv_off = sc->hid, .out_off = sc->t2, .scale = scale,
-    .head_dim = p->head_dim,
+    .head_dim = p->s.head_dim,
   };
   uf_op_attention_record (rec, &a);
   if (scores_read_later (p, s, i)) {
     UfClsscoreArgs cs = {
-      .L = L, .C = C, .head_dim = p->head_dim, .n = K, .qkv_off = sc->hid, .score_off = g,
+      .L = L, .C = C, .head_dim = p->s.head_dim, .n = K, .qkv_off = sc->hid, .score_off = g,
       .order_off = order, .probs_off = net->probs, .scale = scale,
       .trade_off = p->trade_off[s - 2][i], .first = s == 2 && i == 0,
     };
@@ -393,7 +354,7 @@ pruning_block (UfRecorder *rec, const Net *net, guint s, guint i, guint32 in, gu
 static void
 stem (UfRecorder *rec, const Net *net, guint32 out, guint32 slot_stride, guint32 slots_off)
 {
-  guint32 half = net->p.dims[0] / 2, H2 = net->H / 2, W2 = net->W / 2;
+  guint32 half = net->p.s.dims[0] / 2, H2 = net->H / 2, W2 = net->W / 2;
   const UfUniformerScratch *sc = &net->sc;
   for (guint32 t0 = 0; t0 < net->T; t0 += net->stem_chunk[0]) {
     guint32 n = MIN (net->stem_chunk[0], net->T - t0);
@@ -416,7 +377,7 @@ stem (UfRecorder *rec, const Net *net, guint32 out, guint32 slot_stride, guint32
     };
     uf_op_patchify_record (rec, &b);
     uf_block_linear (rec, &net->stem_conv[1], n * plane, sc->hid,
-        out + t0 * plane * net->p.dims[0], 0);
+        out + t0 * plane * net->p.s.dims[0], 0);
   }
 }
 
@@ -436,12 +397,12 @@ record (UfRecorder *rec, gconstpointer data, guint32 slot_stride, guint32 slots_
       uf_uniformer_patch_embed2 (rec, &from, &g, &net->patch[s], &net->sc, cur, cur);
     }
     if (s == 2) {             /* the cls row starts as cls_token */
-      UfRowaddArgs cls = { 1, p->dims[2], net->z[0], net->cls_token, 1 };
+      UfRowaddArgs cls = { 1, p->s.dims[2], net->z[0], net->cls_token, 1 };
       uf_op_rowadd_record (rec, &cls);
     } else if (s == 3) {      /* ... and goes on through cls_upsample */
       uf_block_linear (rec, &net->cls_upsample, 1, net->z[0], net->z[1], 0);
     }
-    for (guint i = 0; i < p->depths[s]; i++) {
+    for (guint i = 0; i < p->s.depths[s]; i++) {
       if (s < 2)
         uf_uniformer_local_block (rec, &g, &net->blocks[s][i], &net->sc, cur, other);
       else
@@ -451,13 +412,13 @@ record (UfRecorder *rec, gconstpointer data, guint32 slot_stride, guint32 slots_
       other = tmp;
     }
     /* stage 4 ranks by the stage-3 scores pooled 2x2, their sum kept */
-    if (s == 2 && scores_read_later (p, 2, p->depths[2] - 1)) {
+    if (s == 2 && scores_read_later (p, 2, p->s.depths[2] - 1)) {
       UfScorepoolArgs pool = { net->t, net->h[2], net->w[2], net->scores[0], net->scores[1] };
       uf_op_scorepool_record (rec, &pool);
     }
     uf_rec_timestamp (rec, 2 + s);
   }
-  UfMeanpoolArgs m = { net->n[3], p->dims[3], cur, net->pooled };
+  UfMeanpoolArgs m = { net->n[3], p->s.dims[3], cur, net->pooled };
   uf_op_meanpool_record (rec, &m);
   uf_block_linear (rec, &net->head, 1, net->pooled, net->layout.logits, 0);
   uf_rec_timestamp (rec, 6);
@@ -470,14 +431,14 @@ macs (gconstpointer data)
 {
   const Net *net = data;
   const Params *p = &net->p;
-  guint64 half = p->dims[0] / 2, r = p->mlp_ratio;
+  guint64 half = p->s.dims[0] / 2, r = p->s.mlp_ratio;
   guint64 total = (guint64) net->T * (net->H / 2) * (net->W / 2) * 81 * half
-      + (guint64) net->n[0] * 27 * half * p->dims[0];
+      + (guint64) net->n[0] * 27 * half * p->s.dims[0];
   for (guint s = 0; s < 4; s++) {
-    guint64 C = p->dims[s], n = net->n[s];
+    guint64 C = p->s.dims[s], n = net->n[s];
     if (s > 0)
-      total += 4 * p->dims[s - 1] * C * n;
-    for (guint i = 0; i < p->depths[s]; i++) {
+      total += 4 * p->s.dims[s - 1] * C * n;
+    for (guint i = 0; i < p->s.depths[s]; i++) {
       if (s < 2) {
         total += n * (27 * C + 125 * C + 2 * C * C + 2 * r * C * C);
         continue;
@@ -486,8 +447,8 @@ macs (gconstpointer data)
       total += n * 27 * C + L * (4 * C * C + 2 * r * C * C) + 2 * L * L * C;
     }
   }
-  return total + (guint64) p->dims[2] * p->dims[3]
-      + (guint64) p->dims[3] * p->num_classes;
+  return total + (guint64) p->s.dims[2] * p->s.dims[3]
+      + (guint64) p->s.dims[3] * p->s.num_classes;
 }
 
 const UfArchitecture uf_architecture_uniformer_light = {
