@@ -20,12 +20,18 @@ section 9). The ties case makes every stage-3 score equal after block 0, so
 its first pruning keeps tokens 0..K-1 only under the documented rule
 (score descending, then token index ascending), which tokenrank implements.
 
+A schedule the engine cannot run, written into a model file's metadata by
+hand (as a hostile or damaged file would carry it), is refused when the
+file loads, with a message naming the key.
+
     test_light_engine.py [--case NAME] [--keep DIR]
 
 Exits 77 (meson: skipped) when torch is not importable.
 """
 import argparse
+import json
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -70,6 +76,49 @@ def run_case(name, outdir):
     return ok
 
 
+# metadata edits the engine must refuse, and the key its message names
+BAD_SCHEDULES = [
+    ({'stage3_kept_tokens': lambda v: '0' + v[v.index(','):]}, 'stage3_kept_tokens'),
+    ({'stage4_kept_tokens': lambda v: ','.join(['63'] * len(v.split(',')))},
+     'stage4_kept_tokens'),
+    # block 0 pruning, consistently with its kept count: the scores come from it
+    ({'stage3_prune_ratio': lambda v: '0.5' + v[v.index(','):],
+      'stage3_kept_tokens': lambda v: '128' + v[v.index(','):]}, 'stage3_prune_ratio'),
+    ({'stage3_trade_off': lambda v: '1.5' + v[v.index(','):]}, 'stage3_trade_off'),
+    ({'stage4_prune_ratio': lambda v: v + ',0.5'}, 'stage4_prune_ratio'),
+]
+
+
+def with_metadata(src, dst, edits):
+    """Copies the safetensors file @src to @dst with @edits applied to its metadata."""
+    with open(src, 'rb') as f:
+        n = struct.unpack('<Q', f.read(8))[0]
+        header = json.loads(f.read(n))
+        rest = f.read()
+    md = header['__metadata__']
+    for key, edit in edits.items():
+        md[key] = edit(md[key])
+    text = json.dumps(header).encode()
+    text += b' ' * (-len(text) % 8)
+    with open(dst, 'wb') as f:
+        f.write(struct.pack('<Q', len(text)) + text + rest)
+
+
+def run_bad_schedules(outdir):
+    """Each edit of the first case's model file is refused, naming its key."""
+    ok = True
+    for i, (edits, key) in enumerate(BAD_SCHEDULES):
+        path = os.path.join(outdir, 'bad%d.safetensors' % i)
+        with_metadata(os.path.join(outdir, 'model.safetensors'), path, edits)
+        r = subprocess.run([os.environ['UF_CLASSIFY'], '-m', path, '-i',
+                            os.path.join(outdir, 'clip.npy')], capture_output=True, text=True)
+        good = r.returncode != 0 and key in r.stderr and 'Traceback' not in r.stderr
+        print('bad schedule %-20s %s: %s' % (key, 'ok' if good else 'FAILED',
+                                            r.stderr.strip().splitlines()[-1:] or r.stdout))
+        ok = ok and good
+    return ok
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--case', action='append', choices=sorted(make_light_case.CASES))
@@ -80,6 +129,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         root = args.keep or tmp
         results = [run_case(n, os.path.join(root, n)) for n in names]
+        results.append(run_bad_schedules(os.path.join(root, names[0])))
     sys.exit(0 if all(results) else 1)
 
 
