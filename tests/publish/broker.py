@@ -1,11 +1,15 @@
 """A real mosquitto for the publish tests, started and stopped by them on a
-loopback port of their own; free_port and wait_for beside it."""
+loopback port of their own, and mosquitto_sub reading it; free_port and
+wait_for beside them."""
 import os
+import shutil
 import socket
 import subprocess
+import threading
 import time
 
 MOSQUITTO = os.environ.get("UF_MOSQUITTO", "/usr/sbin/mosquitto")
+MOSQUITTO_SUB = shutil.which("mosquitto_sub") or "/usr/bin/mosquitto_sub"
 
 
 def free_port():
@@ -69,3 +73,45 @@ class Broker:
     def close(self):
         self.kill()
         self.log.close()
+
+
+class Subscriber:
+    """mosquitto_sub on uniformer/# (with @options: QoS, session, TLS), its
+    messages (topic, payload text) collected by a thread."""
+
+    def __init__(self, port, options=()):
+        # line-buffered: mosquitto_sub's lines are not flushed to a pipe
+        self.proc = subprocess.Popen(
+            ["stdbuf", "-oL", MOSQUITTO_SUB, "-h", "127.0.0.1", "-p", str(port),
+             "-t", "uniformer/#", "-v", "-d", *options],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lock = threading.Lock()
+        self.messages = []
+        self.subscribed = False
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+        try:
+            wait_for("mosquitto_sub to subscribe", lambda: self.subscribed, 10)
+        except AssertionError:
+            self.close()
+            raise
+
+    def _read(self):
+        for line in self.proc.stdout:
+            if line.startswith("Subscribed"):
+                self.subscribed = True
+            elif line.startswith("uniformer/"):
+                topic, payload = line.rstrip("\n").split(" ", 1)
+                with self.lock:
+                    self.messages.append((topic, payload))
+
+    def received(self):
+        """(topic, payload text) of every message so far."""
+        with self.lock:
+            return list(self.messages)
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self.thread.join(timeout=10)

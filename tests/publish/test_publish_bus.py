@@ -59,9 +59,7 @@ meson sets UF_MOSQUITTO (the broker) and GST_PLUGIN_PATH (the plugin).
 import json
 import os
 import re
-import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -69,6 +67,7 @@ import time
 from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import broker  # noqa: E402
 from broker import Broker, free_port, wait_for  # noqa: E402
 
 import gi
@@ -79,7 +78,6 @@ from gi.repository import Gst  # noqa: E402
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 SCHEMA_DOC = os.path.join(ROOT, "docs", "result-schema.md")
 MODEL = os.path.join(ROOT, "models", "uniformer-motion.safetensors")
-MOSQUITTO_SUB = shutil.which("mosquitto_sub") or "/usr/bin/mosquitto_sub"
 FPS = 30
 QUEUE = 4
 OUTAGE_S = 3.0
@@ -300,45 +298,9 @@ def check_messages(messages, bus, schema, source, stream_id, t0, t1):
 # ---- the broker, the subscriber, the pipeline ----------------------------------
 
 
-class Subscriber:
-    """mosquitto_sub on uniformer/# at QoS 1 with the persistent session
-    SUB_ID; its messages (topic, payload text) collected by a thread."""
-
-    def __init__(self, port):
-        # line-buffered: mosquitto_sub's lines are not flushed to a pipe
-        self.proc = subprocess.Popen(
-            ["stdbuf", "-oL", MOSQUITTO_SUB, "-h", "127.0.0.1", "-p", str(port),
-             "-t", "uniformer/#", "-q", "1", "-c", "-i", SUB_ID, "-v", "-d"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.lock = threading.Lock()
-        self.messages = []
-        self.subscribed = False
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-        try:
-            wait_for("mosquitto_sub to subscribe", lambda: self.subscribed, 10)
-        except AssertionError:
-            self.close()
-            raise
-
-    def _read(self):
-        for line in self.proc.stdout:
-            if line.startswith("Subscribed"):
-                self.subscribed = True
-            elif line.startswith("uniformer/"):
-                topic, payload = line.rstrip("\n").split(" ", 1)
-                with self.lock:
-                    self.messages.append((topic, payload))
-
-    def received(self):
-        with self.lock:
-            return list(self.messages)
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-        self.thread.join(timeout=10)
+def Subscriber(port):
+    """mosquitto_sub at QoS 1 with the persistent session SUB_ID."""
+    return broker.Subscriber(port, ("-q", "1", "-c", "-i", SUB_ID))
 
 
 class Pipeline:

@@ -15,14 +15,13 @@ GST_PLUGIN_PATH (the built plugin).
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import broker  # noqa: E402
 from broker import Broker, free_port, wait_for  # noqa: E402
 
 import gi
@@ -30,56 +29,24 @@ import gi
 gi.require_version("Gst", "1.0")
 from gi.repository import Gst  # noqa: E402
 
-MOSQUITTO_SUB = shutil.which("mosquitto_sub") or "/usr/bin/mosquitto_sub"
 MODEL = os.environ["UF_TEST_MODEL"]
 FPS = 30
 QUEUE = 4
 OUTAGE_S = 3.0
 
 
-class Subscriber:
-    """mosquitto_sub on uniformer/#, its messages collected by a thread."""
+class Subscriber(broker.Subscriber):
+    """The messages parsed as JSON, by type; with @cafile over TLS."""
 
     def __init__(self, port, cafile=None):
-        tls = ["--cafile", cafile] if cafile else []
-        # line-buffered: mosquitto_sub's debug lines are not flushed to a pipe
-        self.proc = subprocess.Popen(
-            ["stdbuf", "-oL", MOSQUITTO_SUB, "-h", "127.0.0.1", "-p", str(port),
-             "-t", "uniformer/#", "-v", "-d", *tls],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.lock = threading.Lock()
-        self.messages = []          # (topic, parsed JSON)
-        self.subscribed = False
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-        try:
-            wait_for("mosquitto_sub to subscribe", lambda: self.subscribed, 10)
-        except AssertionError:
-            self.close()
-            raise
-
-    def _read(self):
-        for line in self.proc.stdout:
-            if line.startswith("Subscribed"):
-                self.subscribed = True
-            elif line.startswith("uniformer/"):
-                topic, payload = line.rstrip("\n").split(" ", 1)
-                with self.lock:
-                    self.messages.append((topic, json.loads(payload)))
+        super().__init__(port, ("--cafile", cafile) if cafile else ())
 
     def received(self, kind=None):
-        with self.lock:
-            return [m for t, m in self.messages if kind is None or m["type"] == kind]
+        messages = (json.loads(m) for _, m in super().received())
+        return [m for m in messages if kind is None or m["type"] == kind]
 
     def topics(self):
-        with self.lock:
-            return {t for t, _ in self.messages}
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-        self.thread.join(timeout=10)
+        return {t for t, _ in super().received()}
 
 
 class Live:
