@@ -76,16 +76,23 @@ def run_case(name, outdir):
     return ok
 
 
-# metadata edits the engine must refuse, and the key its message names
+def stage4_tokens(md):
+    return int(md['frames']) // 2 * (int(md['crop_height']) // 32) * (int(md['crop_width']) // 32)
+
+
+# metadata edits the engine must refuse (each a function of the value and
+# the whole metadata), and the key its message names
 BAD_SCHEDULES = [
-    ({'stage3_kept_tokens': lambda v: '0' + v[v.index(','):]}, 'stage3_kept_tokens'),
-    ({'stage4_kept_tokens': lambda v: ','.join(['63'] * len(v.split(',')))},
+    ({'stage3_kept_tokens': lambda v, md: '0' + v[v.index(','):]}, 'stage3_kept_tokens'),
+    # every stage-4 block keeping all tokens but one
+    ({'stage4_kept_tokens': lambda v, md: ','.join([str(stage4_tokens(md) - 1)]
+                                                   * len(v.split(',')))},
      'stage4_kept_tokens'),
     # block 0 pruning, consistently with its kept count: the scores come from it
-    ({'stage3_prune_ratio': lambda v: '0.5' + v[v.index(','):],
-      'stage3_kept_tokens': lambda v: '128' + v[v.index(','):]}, 'stage3_prune_ratio'),
-    ({'stage3_trade_off': lambda v: '1.5' + v[v.index(','):]}, 'stage3_trade_off'),
-    ({'stage4_prune_ratio': lambda v: v + ',0.5'}, 'stage4_prune_ratio'),
+    ({'stage3_prune_ratio': lambda v, md: '0.5' + v[v.index(','):],
+      'stage3_kept_tokens': lambda v, md: '128' + v[v.index(','):]}, 'stage3_prune_ratio'),
+    ({'stage3_trade_off': lambda v, md: '1.5' + v[v.index(','):]}, 'stage3_trade_off'),
+    ({'stage4_prune_ratio': lambda v, md: v + ',0.5'}, 'stage4_prune_ratio'),
 ]
 
 
@@ -97,7 +104,7 @@ def with_metadata(src, dst, edits):
         rest = f.read()
     md = header['__metadata__']
     for key, edit in edits.items():
-        md[key] = edit(md[key])
+        md[key] = edit(md[key], md)
     text = json.dumps(header).encode()
     text += b' ' * (-len(text) % 8)
     with open(dst, 'wb') as f:
