@@ -542,10 +542,17 @@ uf_device_list (GError **error)
 gboolean
 uf_device_submit_and_wait (UfDevice *dev, VkCommandBuffer cb, VkFence fence, GError **error)
 {
+  return uf_device_submit_all_and_wait (dev, &cb, 1, fence, error);
+}
+
+gboolean
+uf_device_submit_all_and_wait (UfDevice *dev, const VkCommandBuffer *cbs, guint n_cbs,
+    VkFence fence, GError **error)
+{
   VkSubmitInfo si = {
     .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
-    .commandBufferCount = 1,
-    .pCommandBuffers = &cb,
+    .commandBufferCount = n_cbs,
+    .pCommandBuffers = cbs,
   };
   g_mutex_lock (&dev->queue_lock);
   VkResult r = vkQueueSubmit (dev->queue, 1, &si, fence);

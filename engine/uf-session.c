@@ -5,45 +5,11 @@
  * upload side, so a stream can upload while a window runs. */
 #include <math.h>
 #include <string.h>
-#include "uf-model.h"
+#include "uf-session-private.h"
 #include "ops/uf-ops.h"
 
 #define MAX_FRAME_SIDE 16384
 #define MAX_TIMESTAMPS (UF_MAX_STAGES + 1)
-
-typedef struct {
-  VkCommandPool pool;
-  VkCommandBuffer cb;
-  VkFence fence;
-  UfDescriptors descriptors;  /* weight windows 0 */
-  UfBuffer *staging;
-  GHashTable *windows;        /* w32 << 16 | w16 -> UfDescriptors*, other windows */
-} UfSubmitter;
-
-struct _UfSession {
-  UfModel *model;
-  UfDevice *dev;
-  const UfNetLayout *layout;
-  guint n_stages;
-  UfResizeMode resize_mode;
-  guint ring_slots;           /* user slots; T more after them for run_tensor */
-  guint32 slot_floats;
-  UfBuffer arena, ring, control, results;
-  UfBuffer staging;           /* grows with the frame size; only the upload set binds it */
-  UfBuffer no_staging;        /* what the forward pass's set binds instead */
-
-  GMutex run_lock;
-  UfSubmitter run;
-  VkQueryPool queries;
-  gboolean profiling, have_times;
-  double stage_ms[UF_MAX_STAGES];
-
-  GMutex upload_lock;
-  UfSubmitter upload;
-  gboolean upload_pending;
-
-  guint test_run_delay_ms;    /* test-only: UF_TEST_RUN_DELAY_MS, see uf_session_run */
-};
 
 static gboolean
 submitter_init (UfSession *ss, UfSubmitter *sub, GError **error)
@@ -162,19 +128,21 @@ static gboolean
 prepare_pipelines (UfSession *ss, GError **error)
 {
   GPtrArray *wanted = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  UfRecorder collect;
-  uf_rec_init_collect (&collect, ss->dev, wanted);
-  ss->model->arch->record (&collect, ss->model->net, ss->slot_floats, 0);
+  for (guint n = 1; n <= ss->batch_windows; n++) {
+    UfRecorder collect;
+    uf_rec_init_collect (&collect, ss->dev, wanted);
+    ss->model->arch->record (&collect, ss->model->net, ss->slot_floats, n);
+  }
   gboolean ok = uf_device_prepare_pipelines (ss->dev, wanted, error);
   g_ptr_array_unref (wanted);
   return ok;
 }
 
-/* The network into @cb, after the barrier that makes the frames and the
- * slot list visible to its first op. */
+/* The network for @n windows into @cb, after the barrier that makes the
+ * frames and the slot list visible to its first op. */
 static void
 record_network (UfSession *ss, VkCommandBuffer cb, UfRecorder *rec, const UfWeightSets *sets,
-    VkQueryPool stage_times, UfRecProfile *profile)
+    VkQueryPool stage_times, UfRecProfile *profile, guint n)
 {
   /* Frames preprocessed by earlier submissions, and the host's write of
    * the slot list, must be visible to the first op. */
@@ -187,15 +155,13 @@ record_network (UfSession *ss, VkCommandBuffer cb, UfRecorder *rec, const UfWeig
   rec->profile = profile;
   if (profile)
     vkCmdWriteTimestamp (cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, profile->pool, 0);
-  ss->model->arch->record (rec, ss->model->net, ss->slot_floats, 0);
+  ss->model->arch->record (rec, ss->model->net, ss->slot_floats, n);
 }
 
+/* The pass of @n windows into @cb; their logits go to results [n][K]. */
 static gboolean
-record_forward (UfSession *ss, GError **error)
+record_pass (UfSession *ss, VkCommandBuffer cb, guint n, GError **error)
 {
-  if (!prepare_pipelines (ss, error))
-    return FALSE;
-  VkCommandBuffer cb = ss->run.cb;
   VkCommandBufferBeginInfo bi = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
   vkBeginCommandBuffer (cb, &bi);
   if (ss->queries)
@@ -203,10 +169,10 @@ record_forward (UfSession *ss, GError **error)
   UfRecorder rec;
   WindowSource src = { ss, &ss->run };
   UfWeightSets sets = { set_for_windows, &src };
-  record_network (ss, cb, &rec, &sets, ss->queries, NULL);
+  record_network (ss, cb, &rec, &sets, ss->queries, NULL, n);
   VkBufferCopy region = {
-    .srcOffset = (VkDeviceSize) ss->layout->logits * sizeof (float),
-    .size = ss->model->info.num_classes * sizeof (float),
+    .srcOffset = (VkDeviceSize) n * ss->layout->logits * sizeof (float),
+    .size = (VkDeviceSize) n * ss->model->info.num_classes * sizeof (float),
   };
   uf_cmd_barrier (cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
       VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
@@ -214,7 +180,27 @@ record_forward (UfSession *ss, GError **error)
   uf_cmd_barrier (cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
       VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
   gboolean ok = uf_rec_finish (&rec, error);
-  ok = uf_vk_check (vkEndCommandBuffer (cb), "vkEndCommandBuffer", ok ? error : NULL) && ok;
+  return uf_vk_check (vkEndCommandBuffer (cb), "vkEndCommandBuffer", ok ? error : NULL) && ok;
+}
+
+/* Every pass, 1 to batch_windows windows, recorded once. */
+static gboolean
+record_forward (UfSession *ss, GError **error)
+{
+  if (!prepare_pipelines (ss, error))
+    return FALSE;
+  ss->passes = g_new0 (VkCommandBuffer, ss->batch_windows);
+  ss->passes[0] = ss->run.cb;
+  VkCommandBufferAllocateInfo ai = {
+    .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+    .commandPool = ss->run.pool,
+    .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+    .commandBufferCount = ss->batch_windows - 1,
+  };
+  gboolean ok = ss->batch_windows == 1 || uf_vk_check (vkAllocateCommandBuffers (
+          ss->dev->device, &ai, ss->passes + 1), "vkAllocateCommandBuffers", error);
+  for (guint n = 1; ok && n <= ss->batch_windows; n++)
+    ok = record_pass (ss, ss->passes[n - 1], n, error);
   uf_device_save_pipeline_cache (ss->dev);
   return ok;
 }
@@ -236,6 +222,13 @@ create_queries (UfSession *ss, GError **error)
 UfSession *
 uf_session_new (UfModel *model, const UfSessionConfig *config, GError **error)
 {
+  return uf_session_new_full (model, config, config && config->batch ? 0 : 1, error);
+}
+
+UfSession *
+uf_session_new_full (UfModel *model, const UfSessionConfig *config, guint windows,
+    GError **error)
+{
   UfSession *ss = g_new0 (UfSession, 1);
   const UfModelInfo *info = &model->info;
   ss->model = uf_model_ref (model);
@@ -248,33 +241,45 @@ uf_session_new (UfModel *model, const UfSessionConfig *config, GError **error)
   const char *delay = g_getenv ("UF_TEST_RUN_DELAY_MS");
   ss->test_run_delay_ms = delay ? (guint) g_ascii_strtoull (delay, NULL, 10) : 0;
   ss->ring_slots = config && config->ring_slots ? config->ring_slots : 2 * info->frames;
+  ss->batch_windows = windows;
+  if (windows == 0) {
+    if (uf_batch_get_model (config->batch) != model) {
+      g_set_error (error, UF_ERROR, UF_ERROR_ARGUMENT, "the session's batch runs another "
+          "model");
+      uf_session_free (ss);
+      return NULL;
+    }
+    ss->batch = uf_batch_ref (config->batch);
+  }
   ss->layout = uf_model_layout (model);
   ss->n_stages = g_strv_length ((char **) model->arch->stage_names);
   ss->slot_floats = 3 * info->crop_height * info->crop_width;
+  /* a session that only holds frames binds stand-ins for what runs use */
+  gsize arena_bytes = windows ? windows * ss->layout->arena_floats * sizeof (float) : 16;
+  gsize control_bytes = MAX (windows, 1) * info->frames * sizeof (guint32);
+  gsize results_bytes = windows ? windows * info->num_classes * sizeof (float) : 16;
   gsize ring_bytes = (gsize) (ss->ring_slots + info->frames) * ss->slot_floats * sizeof (float);
   gsize limit = ss->dev->props.limits.maxStorageBufferRange;
-  if (ss->layout->arena_floats * sizeof (float) > limit || ring_bytes > limit) {
+  if (arena_bytes > limit || ring_bytes > limit) {
     g_set_error (error, UF_ERROR, UF_ERROR_OUT_OF_MEMORY, "a session of %u frames at %ux%u "
         "with %u ring slots needs %.0f MiB buffers, more than this device's largest storage "
         "buffer (%.0f MiB)", info->frames, info->crop_height, info->crop_width,
-        ss->ring_slots, MAX (ss->layout->arena_floats * sizeof (float), ring_bytes) / 1048576.0,
-        limit / 1048576.0);
+        ss->ring_slots, MAX (arena_bytes, ring_bytes) / 1048576.0, limit / 1048576.0);
     uf_session_free (ss);
     return NULL;
   }
-  gboolean ok = uf_buffer_create (ss->dev, ss->layout->arena_floats * sizeof (float), FALSE,
-      &ss->arena, error)
+  gboolean ok = uf_buffer_create (ss->dev, arena_bytes, FALSE, &ss->arena, error)
       && uf_buffer_create (ss->dev, ring_bytes, FALSE, &ss->ring, error)
-      && uf_buffer_create (ss->dev, info->frames * sizeof (guint32), TRUE, &ss->control, error)
-      && uf_buffer_create (ss->dev, info->num_classes * sizeof (float), TRUE, &ss->results,
-          error)
+      && uf_buffer_create (ss->dev, control_bytes, TRUE, &ss->control, error)
+      && uf_buffer_create (ss->dev, results_bytes, TRUE, &ss->results, error)
       && uf_buffer_create (ss->dev, 16, TRUE, &ss->staging, error)
       && uf_buffer_create (ss->dev, 16, TRUE, &ss->no_staging, error)
-      && submitter_init (ss, &ss->run, error)
-      && submitter_bind (ss, &ss->run, &ss->no_staging, error)
       && submitter_init (ss, &ss->upload, error)
-      && submitter_bind (ss, &ss->upload, &ss->staging, error)
-      && create_queries (ss, error) && record_forward (ss, error);
+      && submitter_bind (ss, &ss->upload, &ss->staging, error);
+  if (ok && windows)
+    ok = submitter_init (ss, &ss->run, error)
+        && submitter_bind (ss, &ss->run, &ss->no_staging, error)
+        && create_queries (ss, error) && record_forward (ss, error);
   if (!ok) {
     uf_session_free (ss);
     return NULL;
@@ -311,6 +316,9 @@ uf_session_free (UfSession *ss)
   uf_buffer_destroy (ss->dev, &ss->results);
   uf_buffer_destroy (ss->dev, &ss->staging);
   uf_buffer_destroy (ss->dev, &ss->no_staging);
+  g_free (ss->passes);
+  if (ss->batch)
+    uf_batch_unref (ss->batch);
   g_mutex_clear (&ss->run_lock);
   g_mutex_clear (&ss->upload_lock);
   uf_model_unref (ss->model);
@@ -341,11 +349,11 @@ read_stage_times (UfSession *ss)
     ss->stage_ms[i] = (ts[i + 1] - ts[i]) * ss->dev->timestamp_period_ns / 1e6;
 }
 
-static void
-fill_result (UfSession *ss, UfResult *result)
+void
+uf_session_fill_result (UfSession *ss, guint b, UfResult *result)
 {
   guint K = ss->model->info.num_classes;
-  const float *logits = ss->results.mapped;
+  const float *logits = (const float *) ss->results.mapped + (gsize) b * K;
   result->num_classes = K;
   float max = -INFINITY;
   double sum = 0.0;
@@ -366,8 +374,23 @@ fill_result (UfSession *ss, UfResult *result)
 }
 
 gboolean
-uf_session_run (UfSession *ss, const guint *slots, guint n_slots, UfResult *result,
-    GError **error)
+uf_session_submit_pass (UfSession *ss, VkCommandBuffer pre, guint n, GError **error)
+{
+  VkCommandBuffer cbs[2] = { pre, ss->passes[n - 1] };
+  guint first = pre ? 0 : 1;
+  gboolean ok = uf_device_submit_all_and_wait (ss->dev, cbs + first, 2 - first, ss->run.fence,
+      error);
+  if (ok)
+    read_stage_times (ss);
+  if (ss->test_run_delay_ms)  /* test-only, see uf_session_new_full */
+    g_usleep ((gulong) ss->test_run_delay_ms * 1000);
+  return ok;
+}
+
+/* Whether @slots is a window of the model's length within @ss's ring
+ * (its own slots and the T after them that run_tensor fills). */
+gboolean
+uf_session_check_window (UfSession *ss, const guint *slots, guint n_slots, GError **error)
 {
   guint T = ss->model->info.frames;
   if (n_slots != T) {
@@ -381,17 +404,26 @@ uf_session_run (UfSession *ss, const guint *slots, guint n_slots, UfResult *resu
           "slots", slots[i], ss->ring_slots);
       return FALSE;
     }
+  return TRUE;
+}
+
+gboolean
+uf_session_run (UfSession *ss, const guint *slots, guint n_slots, UfResult *result,
+    GError **error)
+{
+  if (ss->batch) {
+    UfBatchMember m = { ss, slots, n_slots, result };
+    return uf_batch_run (ss->batch, &m, 1, error);
+  }
+  if (!uf_session_check_window (ss, slots, n_slots, error))
+    return FALSE;
   g_mutex_lock (&ss->run_lock);
   guint32 *control = ss->control.mapped;
   for (guint i = 0; i < n_slots; i++)
     control[i] = slots[i];
-  gboolean ok = uf_device_submit_and_wait (ss->dev, ss->run.cb, ss->run.fence, error);
-  if (ok) {
-    read_stage_times (ss);
-    fill_result (ss, result);
-  }
-  if (ss->test_run_delay_ms)  /* test-only, see uf_session_new */
-    g_usleep ((gulong) ss->test_run_delay_ms * 1000);
+  gboolean ok = uf_session_submit_pass (ss, VK_NULL_HANDLE, 1, error);
+  if (ok)
+    uf_session_fill_result (ss, 0, result);
   g_mutex_unlock (&ss->run_lock);
   return ok;
 }
@@ -434,12 +466,24 @@ uf_op_class_name (UfOpClass op_class)
 gboolean
 uf_session_profile_ops (UfSession *ss, UfOpClassTime *classes, GError **error)
 {
+  if (ss->batch_windows == 0) {
+    g_set_error (error, UF_ERROR, UF_ERROR_ARGUMENT, "the session runs through a batch; "
+        "profile the batch (uf_batch_profile_ops)");
+    return FALSE;
+  }
+  return uf_session_profile_pass (ss, 1, classes, error);
+}
+
+gboolean
+uf_session_profile_pass (UfSession *ss, guint n, UfOpClassTime *classes, GError **error)
+{
   VkDevice d = ss->dev->device;
   if (ss->dev->props.limits.timestampComputeAndGraphics == VK_FALSE) {
     g_set_error (error, UF_ERROR, UF_ERROR_NO_DEVICE, "this device has no timestamps to "
         "profile with");
     return FALSE;
   }
+
   UfRecProfile prof = {
     .capacity = MAX_PROFILED_DISPATCHES + 1,
     .op_class = g_new (UfOpClass, MAX_PROFILED_DISPATCHES),
@@ -473,7 +517,7 @@ uf_session_profile_ops (UfSession *ss, UfOpClassTime *classes, GError **error)
     UfRecorder rec;
     WindowSource src = { ss, &ss->run };
     UfWeightSets sets = { set_for_windows, &src };
-    record_network (ss, cb, &rec, &sets, VK_NULL_HANDLE, &prof);
+    record_network (ss, cb, &rec, &sets, VK_NULL_HANDLE, &prof, n);
     ok = uf_rec_finish (&rec, error)
         && uf_vk_check (vkEndCommandBuffer (cb), "vkEndCommandBuffer", error)
         && uf_device_submit_and_wait (ss->dev, cb, fence, error)

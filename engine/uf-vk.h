@@ -100,6 +100,9 @@ typedef struct {
 gboolean uf_vk_check (VkResult result, const char *what, GError **error);
 gboolean uf_device_submit_and_wait (UfDevice *dev, VkCommandBuffer cb, VkFence fence,
     GError **error);
+/* @cbs in order, in one submission */
+gboolean uf_device_submit_all_and_wait (UfDevice *dev, const VkCommandBuffer *cbs, guint n_cbs,
+    VkFence fence, GError **error);
 
 /* uf-pipelines.c */
 #define UF_MAX_SPEC_CONSTANTS 16

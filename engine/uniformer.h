@@ -5,7 +5,9 @@
  *   UfDevice  - a Vulkan device (chosen automatically or by index/name);
  *   UfModel   - a model file loaded and its weights uploaded once to a device;
  *   UfSession - per-stream state: a ring of preprocessed frame slots on the GPU,
- *               activation memory and a pre-recorded forward pass.
+ *               activation memory and a pre-recorded forward pass;
+ *   UfBatch   - a forward pass of several windows at once, from sessions of
+ *               one model (one submission; every window its own result).
  *
  * Threading: a UfDevice and UfModel may be shared by any number of sessions
  * and threads. A session runs one inference at a time; uf_session_upload_frame()
@@ -36,6 +38,7 @@ typedef enum {
 typedef struct _UfDevice UfDevice;
 typedef struct _UfModel UfModel;
 typedef struct _UfSession UfSession;
+typedef struct _UfBatch UfBatch;
 
 /* ---- devices ---------------------------------------------------------- */
 
@@ -116,6 +119,11 @@ typedef enum {
 typedef struct {
   guint ring_slots;             /* preprocessed frame slots; 0 = 2 * frames */
   UfResizeMode resize_mode;
+  /* NULL: the session has its own activation memory and forward pass.
+   * Else a batch of the same model: the session holds only its frames, and
+   * uf_session_run runs its window through the batch (as a batch of one),
+   * which it keeps a reference to. */
+  UfBatch *batch;
 } UfSessionConfig;
 
 typedef enum {
@@ -168,6 +176,41 @@ gboolean uf_session_run (UfSession *session, const guint *slots, guint n_slots,
 gboolean uf_session_run_tensor (UfSession *session, const float *tensor, UfResult *result,
     GError **error);
 
+/* ---- batches ---------------------------------------------------------- */
+
+/* A forward pass for up to @max_windows windows at once, each read from
+ * its own session's ring (sessions of @model), computed without mixing
+ * windows (attention, pooling and padding stay within each), in one
+ * submission. The activation memory is the batch's: max_windows times a
+ * session's. Families whose forward pass cannot batch (the token-pruning
+ * light models, the video ViTs) get batches of one, run one after another
+ * in the submission order; uf_batch_get_max_windows says which. */
+UfBatch *uf_batch_new (UfModel *model, guint max_windows, GError **error);
+UfBatch *uf_batch_ref (UfBatch *batch);
+void uf_batch_unref (UfBatch *batch);
+UfModel *uf_batch_get_model (UfBatch *batch);
+/* @max_windows, or less where the family or the device's largest storage
+ * buffer bounds it. */
+guint uf_batch_get_max_windows (UfBatch *batch);
+/* Bytes of device memory the batch takes (activations of max_windows, the
+ * frames of one pass), not counting the model's weights. */
+gsize uf_batch_get_device_bytes (UfBatch *batch);
+
+typedef struct {
+  UfSession *session;           /* of the batch's model; outlives the run */
+  const guint *slots;           /* the window: `frames` slots of the session's ring */
+  guint n_slots;
+  UfResult *result;             /* the window's own; gpu_time_ns is the whole pass's */
+} UfBatchMember;
+
+/* Runs @n_members windows in one submission (more than the maximum: in
+ * passes of the maximum, one after another) and fills each member's result.
+ * A session may appear more than once. Thread-safe; one run at a time. */
+gboolean uf_batch_run (UfBatch *batch, const UfBatchMember *members, guint n_members,
+    GError **error);
+/* Passes and windows run so far (their ratio is the mean batch size). */
+void uf_batch_get_counts (UfBatch *batch, guint64 *passes, guint64 *windows);
+
 /* Per-stage device times of the last run, when profiling is enabled. */
 #define UF_MAX_STAGES 16
 void uf_session_set_profiling (UfSession *session, gboolean enable);
@@ -202,6 +245,10 @@ const char *uf_op_class_name (UfOpClass op_class);
  * @classes[UF_N_OP_CLASSES]. FALSE (error set) on a device without
  * timestamps. */
 gboolean uf_session_profile_ops (UfSession *session, UfOpClassTime *classes, GError **error);
+/* The same for the batch's pass of @n_windows windows (at most the
+ * maximum), on the frames its last run gathered. */
+gboolean uf_batch_profile_ops (UfBatch *batch, guint n_windows, UfOpClassTime *classes,
+    GError **error);
 
 G_END_DECLS
 

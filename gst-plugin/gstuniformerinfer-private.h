@@ -44,6 +44,8 @@ struct _GstUniformerInfer {
   gchar *device_name;
   UfResizeMode resize_mode;
   gboolean share_model;
+  guint max_batch;
+  GstClockTime batch_timeout;
   gchar *share_group;           /* NULL: the group a context gives, else "" */
   UniformerModelCache *cache;   /* from a GstContext, else the process-wide one */
   Settings props;
@@ -53,6 +55,9 @@ struct _GstUniformerInfer {
   gchar *model_name;
   guint64 windows_classified, windows_skipped;
   guint64 last_inference_ns, total_inference_ns;
+  guint64 total_batch_size;     /* of the passes the classified windows ran in */
+  guint64 own_device_bytes;     /* the session's (its frames) */
+  guint64 shared_device_bytes;  /* the model's weights and its batches' memory */
 
   /* engine objects, from start() to stop() */
   UfDevice *device;             /* the model's */

@@ -271,8 +271,6 @@ gst_uniformer_infer_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCap
 
 /* ---- start / stop -------------------------------------------------------- */
 
-/* Waits for a stopped worker to have freed its session, then lets go of
- * the model and device it ran on. */
 /* Gives a model back to the cache it came from, or drops it. */
 static void
 release_model (UniformerModelCache ** cache, UfModel ** model)
@@ -389,14 +387,18 @@ gst_uniformer_infer_start (GstBaseTransform * trans)
   GError *error = NULL;
   gchar *path, *device;
   UfSessionConfig config = { 0 };
-  guint frames;
+  guint frames, max_batch;
+  GstClockTime batch_timeout;
   gboolean share;
+  UniformerBatcher *batcher = NULL;
 
   GST_OBJECT_LOCK (self);
   path = g_strdup (self->model_path ? self->model_path : uniformer_infer_default_model_path ());
   device = g_strdup (self->device_name);
   config.resize_mode = self->resize_mode;
   share = self->share_model;
+  max_batch = self->max_batch;
+  batch_timeout = self->batch_timeout;
   GST_OBJECT_UNLOCK (self);
 
   /* a worker stopped before may still be finishing its last run */
@@ -424,6 +426,16 @@ gst_uniformer_infer_start (GstBaseTransform * trans)
   self->info = uf_model_get_info (self->model);
   frames = self->info->frames;
   config.ring_slots = uniformer_window_ring_size (frames);
+  /* the windows run in the batches of the model's batcher: shared with the
+   * elements that share the model, else the element's own, whose passes
+   * hold only its one window */
+  batcher = self->model_cache ? uniformer_model_cache_get_batcher (self->model_cache,
+      self->model, max_batch, &error) : uniformer_batcher_new (self->model, 1, &error);
+  if (batcher == NULL) {
+    UNIFORMER_POST_ENGINE_ERROR (self, error, path, NULL);
+    goto failed;
+  }
+  config.batch = uniformer_batcher_get_batch (batcher);
   self->session = uf_session_new (self->model, &config, &error);
   if (self->session == NULL) {
     UNIFORMER_POST_ENGINE_ERROR (self, error, path, NULL);
@@ -435,7 +447,9 @@ gst_uniformer_infer_start (GstBaseTransform * trans)
       self->info->num_classes, uf_device_get_name (self->device), paths);
   g_free (paths);
 
-  self->worker = uniformer_worker_new (self->session, frames, self->info->num_classes);
+  self->worker = uniformer_worker_new (self->session, batcher, frames,
+      self->info->num_classes, batch_timeout);
+  g_clear_pointer (&batcher, uniformer_batcher_unref);
   uniformer_window_init (&self->window, frames, UNIFORMER_INFER_DEFAULT_INFERENCE_INTERVAL);
   uniformer_deferred_init (&self->deferred, config.ring_slots);
   uniformer_sampler_init (&self->sampler, 0, 0);
@@ -462,6 +476,10 @@ gst_uniformer_infer_start (GstBaseTransform * trans)
   self->model_name = g_strdup (self->info->name);
   self->windows_classified = self->windows_skipped = 0;
   self->last_inference_ns = self->total_inference_ns = 0;
+  self->total_batch_size = 0;
+  self->own_device_bytes = uf_session_get_device_bytes (self->session);
+  self->shared_device_bytes = uf_model_get_device_bytes (self->model)
+      + uf_batch_get_device_bytes (config.batch);
   GST_OBJECT_UNLOCK (self);
   g_free (path);
   g_free (device);
@@ -470,6 +488,7 @@ gst_uniformer_infer_start (GstBaseTransform * trans)
 failed:
   g_free (path);
   g_free (device);
+  g_clear_pointer (&batcher, uniformer_batcher_unref);
   drop_model (self);
   g_clear_pointer (&self->device, uf_device_unref);
   self->info = NULL;
@@ -491,11 +510,10 @@ gst_uniformer_infer_stop (GstBaseTransform * trans)
   uniformer_actions_clear (&self->actions);
   g_clear_pointer (&self->action_events, g_array_unref);
 
-  /* The worker frees the session once its run (if any) has ended: the
-   * state change does not wait for the GPU; start() or finalize() joins.
-   * The model (and with it the device) is kept until then, so that the
-   * worker thread only ever frees the session: destroying a Vulkan device
-   * there raced with instances being made on the element's thread. */
+  /* The worker drops a window still queued; one in a pass ends with it:
+   * the state change does not wait for the GPU. start() or finalize()
+   * waits for that pass and frees the worker and its session, then the
+   * model (and with it maybe the device and the batcher). */
   if (self->worker) {
     uniformer_worker_stop (self->worker);
     release_retired (self);

@@ -9,6 +9,12 @@ GST_DEBUG_CATEGORY_EXTERN (gst_uniformer_infer_debug);
 
 #define DEFAULT_RESIZE_MODE UF_RESIZE_CROP
 #define DEFAULT_SHARE_MODEL TRUE
+/* Bigger passes only fill a GPU better; the wait adds latency, so a
+ * window waits for none by default: windows that fall due while a pass
+ * runs make up the next one. */
+#define DEFAULT_MAX_BATCH 16
+#define MAX_MAX_BATCH 64
+#define DEFAULT_BATCH_TIMEOUT 0
 #define DEFAULT_SAMPLING GST_UNIFORMER_SAMPLING_MODEL
 #define DEFAULT_SAMPLE_RATE 0.0
 #define DEFAULT_WINDOW_DURATION 0.0
@@ -35,6 +41,8 @@ enum {
   PROP_RESIZE_MODE,
   PROP_SHARE_MODEL,
   PROP_SHARE_GROUP,
+  PROP_MAX_BATCH,
+  PROP_BATCH_TIMEOUT,
   PROP_SAMPLING,
   PROP_SAMPLE_RATE,
   PROP_WINDOW_DURATION,
@@ -58,6 +66,9 @@ enum {
   PROP_WINDOWS_SKIPPED,
   PROP_LAST_INFERENCE_TIME,
   PROP_MEAN_INFERENCE_TIME,
+  PROP_MEAN_BATCH_SIZE,
+  PROP_DEVICE_MEMORY,
+  PROP_SHARED_DEVICE_MEMORY,
 };
 
 GType
@@ -154,6 +165,14 @@ gst_uniformer_infer_set_property (GObject * object, guint prop_id, const GValue 
       if (settable_now (self, pspec))
         self->share_model = g_value_get_boolean (value);
       break;
+    case PROP_MAX_BATCH:
+      if (settable_now (self, pspec))
+        self->max_batch = g_value_get_uint (value);
+      break;
+    case PROP_BATCH_TIMEOUT:
+      if (settable_now (self, pspec))
+        self->batch_timeout = g_value_get_uint64 (value);
+      break;
     case PROP_SHARE_GROUP:
       if (settable_now (self, pspec)) {
         g_free (self->share_group);
@@ -230,6 +249,12 @@ gst_uniformer_infer_get_property (GObject * object, guint prop_id, GValue * valu
     case PROP_SHARE_MODEL:
       g_value_set_boolean (value, self->share_model);
       break;
+    case PROP_MAX_BATCH:
+      g_value_set_uint (value, self->max_batch);
+      break;
+    case PROP_BATCH_TIMEOUT:
+      g_value_set_uint64 (value, self->batch_timeout);
+      break;
     case PROP_SHARE_GROUP:
       g_value_set_string (value, self->share_group);
       break;
@@ -303,6 +328,16 @@ gst_uniformer_infer_get_property (GObject * object, guint prop_id, GValue * valu
     case PROP_MEAN_INFERENCE_TIME:
       g_value_set_uint64 (value, self->windows_classified ?
           self->total_inference_ns / self->windows_classified : 0);
+      break;
+    case PROP_DEVICE_MEMORY:
+      g_value_set_uint64 (value, self->own_device_bytes);
+      break;
+    case PROP_SHARED_DEVICE_MEMORY:
+      g_value_set_uint64 (value, self->shared_device_bytes);
+      break;
+    case PROP_MEAN_BATCH_SIZE:
+      g_value_set_double (value, self->windows_classified ?
+          (gdouble) self->total_batch_size / self->windows_classified : 0.0);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -379,6 +414,44 @@ uniformer_infer_install_properties (GObjectClass * gobject_class)
       g_param_spec_string ("share-group", "Share group", "Share the model only with the "
           "elements of this group; empty: the group a gst-uniformer.model-cache context "
           "gives, else the process-wide one", NULL, RW_READY));
+  /**
+   * GstUniformerInfer:max-batch:
+   *
+   * The most windows one forward pass runs. The windows of every element
+   * that shares the model (#GstUniformerInfer:share-model) run in passes
+   * together: windows that fall due at about the same time in different
+   * streams are one submission to the device, each with its own result. The
+   * first element of a share group to start sets it for the group, which
+   * keeps activation memory for that many windows; an element that does
+   * not share its model runs one window per pass. The
+   * engine may run fewer: the token-pruning light models and the video ViTs
+   * run one window per pass, and a pass must fit the device's largest
+   * storage buffer. Read when the element starts; refused with a warning
+   * while it runs.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_BATCH,
+      g_param_spec_uint ("max-batch", "Maximum batch", "The most windows of the elements "
+          "sharing the model that run as one pass (set by the group's first element)", 1,
+          MAX_MAX_BATCH, DEFAULT_MAX_BATCH, RW_READY));
+  /**
+   * GstUniformerInfer:batch-timeout:
+   *
+   * How long, in nanoseconds, a due window may wait for windows of other
+   * streams to join its pass (like nvstreammux's batched-push-timeout). 0:
+   * it waits for none; a pass takes every window queued while the one before
+   * ran. A live stream's streaming thread never waits for it: a window due
+   * while the element's previous one is queued or running is skipped and
+   * counted (#GstUniformerInfer:windows-skipped). Read when the element
+   * starts; refused with a warning while it runs.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_BATCH_TIMEOUT,
+      g_param_spec_uint64 ("batch-timeout", "Batch timeout", "Nanoseconds a due window may "
+          "wait for other streams' windows to join its pass (0: none)", 0, G_MAXUINT64,
+          DEFAULT_BATCH_TIMEOUT, RW_READY));
   /**
    * GstUniformerInfer:resize-mode:
    *
@@ -658,6 +731,43 @@ uniformer_infer_install_properties (GObjectClass * gobject_class)
       g_param_spec_uint64 ("mean-inference-time", "Mean inference time", "Mean wall-clock "
           "time of the classifications, in nanoseconds", 0, G_MAXUINT64, 0, READ_ONLY));
 
+  /**
+   * GstUniformerInfer:mean-batch-size:
+   *
+   * The mean number of windows in the passes this element's classified
+   * windows ran in (1.0 when every pass ran one window).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MEAN_BATCH_SIZE,
+      g_param_spec_double ("mean-batch-size", "Mean batch size", "Mean windows per pass of "
+          "the passes this element's windows ran in", 0.0, MAX_MAX_BATCH, 0.0, READ_ONLY));
+
+  /**
+   * GstUniformerInfer:device-memory:
+   *
+   * Bytes of device memory the element's own stream state takes (its ring
+   * of preprocessed frames), from the time it loads its model.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_DEVICE_MEMORY,
+      g_param_spec_uint64 ("device-memory", "Device memory", "Bytes of device memory of the "
+          "element's own frames (its ring)", 0, G_MAXUINT64, 0, READ_ONLY));
+  /**
+   * GstUniformerInfer:shared-device-memory:
+   *
+   * Bytes of device memory of the model's weights and of the activation
+   * memory its batches run in, which the element shares with the other
+   * #GstUniformerInfer:model-users (its own when it does not share).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_SHARED_DEVICE_MEMORY,
+      g_param_spec_uint64 ("shared-device-memory", "Shared device memory", "Bytes of device "
+          "memory of the model's weights and batch activations, shared with the other model "
+          "users", 0, G_MAXUINT64, 0, READ_ONLY));
+
   gst_type_mark_as_plugin_api (GST_TYPE_UNIFORMER_LATE_WINDOWS, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_UNIFORMER_RESIZE_MODE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_UNIFORMER_SAMPLING, 0);
@@ -671,6 +781,8 @@ uniformer_infer_settings_init (GstUniformerInfer * self)
 
   self->resize_mode = DEFAULT_RESIZE_MODE;
   self->share_model = DEFAULT_SHARE_MODEL;
+  self->max_batch = DEFAULT_MAX_BATCH;
+  self->batch_timeout = DEFAULT_BATCH_TIMEOUT;
   p->sampling = DEFAULT_SAMPLING;
   p->sample_rate = DEFAULT_SAMPLE_RATE;
   p->window_duration = DEFAULT_WINDOW_DURATION;

@@ -160,6 +160,7 @@ collect_result (GstUniformerInfer * self)
   self->windows_classified++;
   self->last_inference_ns = r->inference_ns;
   self->total_inference_ns += r->inference_ns;
+  self->total_batch_size += r->batch_size;
   mean = self->total_inference_ns / self->windows_classified;
   GST_OBJECT_UNLOCK (self);
   g_queue_push_tail (&self->ready, uniformer_report_new (&self->smoother, r->probs,

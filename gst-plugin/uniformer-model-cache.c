@@ -14,6 +14,7 @@ struct _UniformerModelCache {
 typedef struct {
   UfModel *model;
   guint users;
+  UniformerBatcher *batcher;    /* made by the first element that runs */
 } Entry;
 
 static void
@@ -21,6 +22,7 @@ entry_free (gpointer data)
 {
   Entry *e = data;
 
+  g_clear_pointer (&e->batcher, uniformer_batcher_unref);
   uf_model_unref (e->model);
   g_free (e);
 }
@@ -140,6 +142,33 @@ uniformer_model_cache_release (UniformerModelCache * cache, UfModel * model)
   }
   g_mutex_unlock (&cache->lock);
   uf_model_unref (model);
+}
+
+UniformerBatcher *
+uniformer_model_cache_get_batcher (UniformerModelCache * cache, UfModel * model,
+    guint max_batch, GError ** error)
+{
+  GHashTableIter it;
+  gpointer value;
+  UniformerBatcher *batcher = NULL;
+  gboolean found = FALSE;
+
+  g_mutex_lock (&cache->lock);
+  g_hash_table_iter_init (&it, cache->entries);
+  while (!found && g_hash_table_iter_next (&it, NULL, &value)) {
+    Entry *e = value;
+
+    if (e->model != model)
+      continue;
+    found = TRUE;
+    if (e->batcher == NULL)
+      e->batcher = uniformer_batcher_new (model, max_batch, error);
+    batcher = e->batcher ? uniformer_batcher_ref (e->batcher) : NULL;
+  }
+  g_mutex_unlock (&cache->lock);
+  if (!found)
+    g_set_error (error, UF_ERROR, UF_ERROR_ARGUMENT, "the model is not in the cache");
+  return batcher;
 }
 
 guint

@@ -1,9 +1,10 @@
 /* uniformer-model-cache.h: the models uniformerinfer elements share. Elements
  * that use the same device and the same model file get the same UfModel:
  * one Vulkan device (on lavapipe: one thread pool) and one upload of the
- * weights, whatever the number of streams; each element keeps its own
- * session (frame ring, activations). An entry lives while an element uses
- * it, so one element stopping frees nothing the others use.
+ * weights, whatever the number of streams, and one batcher that runs
+ * their windows in batches (with the activation memory of one batch); each
+ * element keeps its own session (its frame ring). An entry lives while an
+ * element uses it, so one element stopping frees nothing the others use.
  *
  * Caches are process-wide, one per group name. Elements learn their group
  * from a GstContext of type UNIFORMER_MODEL_CACHE_CONTEXT with a string
@@ -17,6 +18,7 @@
 #include <gst/gst.h>
 
 #include "uniformer.h"
+#include "uniformer-batcher.h"
 
 G_BEGIN_DECLS
 
@@ -36,6 +38,12 @@ const gchar *uniformer_model_cache_group (UniformerModelCache * cache);
 UfModel *uniformer_model_cache_acquire (UniformerModelCache * cache, const gchar * device,
     const gchar * path, GError ** error);
 void uniformer_model_cache_release (UniformerModelCache * cache, UfModel * model);
+/* The batcher of @model (acquired through @cache), made by the first
+ * element that asks, with passes of up to @max_batch windows: the elements
+ * that share a model share its batches, and later elements' @max_batch is
+ * not used. A new reference. */
+UniformerBatcher *uniformer_model_cache_get_batcher (UniformerModelCache * cache,
+    UfModel * model, guint max_batch, GError ** error);
 /* How many elements use @model through @cache (for tests and logs). */
 guint uniformer_model_cache_users (UniformerModelCache * cache, UfModel * model);
 

@@ -1,24 +1,25 @@
-/* uniformer-worker.c: one thread that runs windows through the engine. */
+/* uniformer-worker.c: one element's windows, run by its batcher. */
 #include "uniformer-worker.h"
 
 #include <string.h>
 
 typedef enum {
   WORKER_IDLE,
-  WORKER_RUNNING,
+  WORKER_RUNNING,               /* queued in the batcher, or in its pass */
   WORKER_DONE,                  /* result waiting to be taken */
 } WorkerState;
 
 struct _UniformerWorker {
   UfSession *session;
+  UniformerBatcher *batcher;
   guint frames, num_classes;
-  GThread *thread;
+  GstClockTime batch_timeout;
   GMutex lock;
   GCond cond;
   WorkerState state;
-  gboolean quit;
   gboolean flushing;
   guint *slots;                 /* the submitted window */
+  UniformerBatchJob run;        /* what the batcher runs */
   UniformerJobResult *job;      /* filled by the run */
 };
 
@@ -32,52 +33,37 @@ uniformer_job_result_free (UniformerJobResult * r)
   g_free (r);
 }
 
+/* The batcher's thread: the window's pass has ended. */
 static void
-run_job (UniformerWorker * w, UniformerJobResult * job)
+run_done (UniformerBatchJob * run, guint batch_size, guint64 run_ns, GError * error)
 {
-  UfResult result = { .probs = job->probs };
-  gint64 t0 = g_get_monotonic_time ();
-
-  uf_session_run (w->session, w->slots, w->frames, &result, &job->error);
-  job->inference_ns = (guint64) (g_get_monotonic_time () - t0) * 1000;
-}
-
-static gpointer
-worker_main (gpointer data)
-{
-  UniformerWorker *w = data;
+  UniformerWorker *w = (UniformerWorker *) ((guint8 *) run -
+      G_STRUCT_OFFSET (UniformerWorker, run));
 
   g_mutex_lock (&w->lock);
-  for (;;) {
-    while (!w->quit && w->state != WORKER_RUNNING)
-      g_cond_wait (&w->cond, &w->lock);
-    if (w->quit)
-      break;
-    /* The streaming thread touches neither the slot list nor the job while
-     * the state is RUNNING, so the run needs no lock. */
-    g_mutex_unlock (&w->lock);
-    run_job (w, w->job);
-    g_mutex_lock (&w->lock);
-    w->state = WORKER_DONE;
-    g_cond_broadcast (&w->cond);
-  }
+  w->job->inference_ns = run_ns;
+  w->job->batch_size = batch_size;
+  if (error)
+    w->job->error = g_error_copy (error);
+  w->state = WORKER_DONE;
+  g_cond_broadcast (&w->cond);
   g_mutex_unlock (&w->lock);
-  g_clear_pointer (&w->session, uf_session_free);
-  return NULL;
 }
 
 UniformerWorker *
-uniformer_worker_new (UfSession * session, guint frames, guint num_classes)
+uniformer_worker_new (UfSession * session, UniformerBatcher * batcher, guint frames,
+    guint num_classes, GstClockTime batch_timeout)
 {
   UniformerWorker *w = g_new0 (UniformerWorker, 1);
 
   w->session = session;
+  w->batcher = uniformer_batcher_ref (batcher);
   w->frames = frames;
   w->num_classes = num_classes;
+  w->batch_timeout = batch_timeout;
   w->slots = g_new0 (guint, frames);
   g_mutex_init (&w->lock);
   g_cond_init (&w->cond);
-  w->thread = g_thread_new ("uniformer-infer", worker_main, w);
   return w;
 }
 
@@ -113,11 +99,14 @@ uniformer_worker_is_flushing (UniformerWorker * w)
 void
 uniformer_worker_stop (UniformerWorker * w)
 {
-  g_mutex_lock (&w->lock);
-  w->quit = TRUE;
-  w->flushing = TRUE;
-  g_cond_broadcast (&w->cond);
-  g_mutex_unlock (&w->lock);
+  uniformer_worker_set_flushing (w, TRUE);
+  /* a window still queued will not run; one in a pass ends with it */
+  if (uniformer_batcher_cancel (w->batcher, &w->run, FALSE)) {
+    g_mutex_lock (&w->lock);
+    w->state = WORKER_IDLE;
+    g_clear_pointer (&w->job, uniformer_job_result_free);
+    g_mutex_unlock (&w->lock);
+  }
 }
 
 void
@@ -126,7 +115,10 @@ uniformer_worker_free (UniformerWorker * w)
   if (w == NULL)
     return;
   uniformer_worker_stop (w);
-  g_thread_join (w->thread);
+  /* the pass the window may be in reads the session: wait for its end */
+  uniformer_batcher_cancel (w->batcher, &w->run, TRUE);
+  uf_session_free (w->session);
+  uniformer_batcher_unref (w->batcher);
   uniformer_job_result_free (w->job);
   g_mutex_clear (&w->lock);
   g_cond_clear (&w->cond);
@@ -164,8 +156,16 @@ uniformer_worker_submit (UniformerWorker * w, const guint * slots,
   memcpy (w->slots, slots, w->frames * sizeof (guint));
   w->job = job;
   w->state = WORKER_RUNNING;
-  g_cond_broadcast (&w->cond);
   g_mutex_unlock (&w->lock);
+  /* the batcher owns w->run until run_done; the streaming thread touches
+   * neither it nor the slot list while the state is RUNNING */
+  w->run = (UniformerBatchJob) {
+    .session = w->session, .slots = w->slots, .n_slots = w->frames,
+    .result = { .num_classes = w->num_classes, .probs = job->probs },
+    .deadline = g_get_monotonic_time () * 1000 + w->batch_timeout,
+    .done = run_done,
+  };
+  uniformer_batcher_queue (w->batcher, &w->run);
 }
 
 UniformerJobResult *

@@ -1,21 +1,25 @@
-/* uniformer-worker.h: the inference thread of one uniformerinfer element.
+/* uniformer-worker.h: the windows of one uniformerinfer element.
  *
  * The streaming thread hands it one window at a time (the slot list and the
- * window's PTS range); the worker runs the network and keeps the result
- * until the streaming thread takes it. The streaming thread never waits for
+ * window's PTS range); the worker queues it on its batcher
+ * (uniformer-batcher.h), whose thread runs it, in a pass with the windows
+ * of other elements that share the model, and keeps the result until the
+ * streaming thread takes it. The streaming thread never waits for
  * the GPU unless it asks to (uniformer_worker_wait, late-windows=wait), and
  * never while the worker is flushing (a flushing seek, a state change
  * down to READY).
  *
- * The worker owns the session: uniformer_worker_stop() returns at once and
- * the thread frees the session after the run in progress, so stopping an
- * element never waits for the GPU; uniformer_worker_free() joins.
+ * The worker owns the session: uniformer_worker_stop() returns at once (a
+ * window still queued is dropped, one in a pass ends with it), so stopping
+ * an element never waits for the GPU; uniformer_worker_free() waits for
+ * that pass and frees the session.
  */
 #ifndef UNIFORMER_WORKER_H
 #define UNIFORMER_WORKER_H
 
 #include <gst/gst.h>
 #include "uniformer.h"
+#include "uniformer-batcher.h"
 
 G_BEGIN_DECLS
 
@@ -25,7 +29,8 @@ typedef struct {
   guint frames;
   guint num_classes;
   float *probs;                 /* num_classes softmax probabilities */
-  guint64 inference_ns;         /* wall-clock time of uf_session_run */
+  guint64 inference_ns;         /* wall-clock time of the pass it ran in */
+  guint batch_size;             /* windows in that pass */
   GError *error;                /* set when the run failed */
 } UniformerJobResult;
 
@@ -33,11 +38,12 @@ void uniformer_job_result_free (UniformerJobResult * r);
 
 typedef struct _UniformerWorker UniformerWorker;
 
-/* Takes @session; the streaming thread may keep uploading frames into it
- * until uniformer_worker_stop(). */
-UniformerWorker *uniformer_worker_new (UfSession * session, guint frames, guint num_classes);
-/* Asks the thread to free the session and quit after the run in progress
- * (if any); never blocks on the GPU. */
+/* Takes @session, a member of @batcher's batch; the streaming thread may
+ * keep uploading frames into it until uniformer_worker_stop(). A window
+ * waits at most @batch_timeout for others to join its pass. */
+UniformerWorker *uniformer_worker_new (UfSession * session, UniformerBatcher * batcher,
+    guint frames, guint num_classes, GstClockTime batch_timeout);
+/* Drops a window still queued; never blocks on the GPU. */
 void uniformer_worker_stop (UniformerWorker * w);
 /* Stops the worker if needed and waits for its thread to end. */
 void uniformer_worker_free (UniformerWorker * w);

@@ -2,6 +2,9 @@
 // dwconv.comp: depthwise 3-D convolution (DPE 3x3x3, local MHRA 5x5x5) on
 // channels-last activations [T][H][W][C], zero padding KS/2 on every axis,
 // optionally adding its input (the DPE residual). Weights are [KS^3][C].
+// A batch of grids lies one after another; workgroup z runs over the
+// frames of all of them, and padding stops at each grid's first and last
+// frame.
 //
 // Lanes run along channels; each invocation makes an HO x WO tile of outputs
 // in one t plane, for four channels (TEXELS) or one. Per kernel plane kt it
@@ -41,10 +44,13 @@ void main()
   uint c = gl_GlobalInvocationID.x * CPL;
   uint w0 = gl_WorkGroupID.y * WO;
   uint h_tiles = (p.H + HO - 1u) / HO;
-  uint t = gl_WorkGroupID.z / h_tiles;
+  uint frame = gl_WorkGroupID.z / h_tiles;
+  uint t = frame % p.T;
   uint h0 = (gl_WorkGroupID.z % h_tiles) * HO;
   if (c >= p.C)
     return;
+  uint grid = (frame - t) * p.H * p.W * p.C;   // this batch member's first float
+  uint in_off = p.in_off + grid, out_off = p.out_off + grid;
   int pad = int(KS / 2u);
   vec4 acc[HO * WO];
   vec4 b = load_w(p.bias_off + c);
@@ -64,7 +70,7 @@ void main()
       int hi = int(h0 + ih) - pad;
       if (hi < 0 || hi >= int(p.H))
         continue;
-      uint row = p.in_off + (uint(ti) * p.H + uint(hi)) * p.W * p.C + c;
+      uint row = in_off + (uint(ti) * p.H + uint(hi)) * p.W * p.C + c;
       [[unroll]] for (uint iw = 0u; iw < WO + KS - 1u; iw++) {
         int wi = int(w0 + iw) - pad;
         if (wi < 0 || wi >= int(p.W))
@@ -94,9 +100,9 @@ void main()
       uint pos = ((t * p.H + ho) * p.W + wo) * p.C + c;
       vec4 v = acc[oh * WO + ow];
       if (p.residual != 0u)
-        v += load_act(p.in_off + pos);
+        v += load_act(in_off + pos);
       [[unroll]] for (uint j = 0u; j < CPL; j++)
-        act[p.out_off + pos + j] = v[j];
+        act[out_off + pos + j] = v[j];
     }
   }
 }

@@ -92,39 +92,44 @@ void main()
       conv3(token, gl_GlobalInvocationID.y);
     return;
   }
-  uint k = gl_GlobalInvocationID.x * V;
-  uint token = gl_GlobalInvocationID.y + gl_GlobalInvocationID.z * 65535u;
+  // Modes 0 to 2: an invocation per token, along X, walks the token's K
+  // values V at a time: one invocation per k made the stem's rows of 144 a
+  // hundred thousand tiny workgroups, and on lavapipe each workgroup costs
+  // more than its few loads.
+  uint token = gl_GlobalInvocationID.x + gl_GlobalInvocationID.z * 65535u * gl_WorkGroupSize.x;
   uint K = p.mode == 2u ? p.Cin * p.tubelet * p.patch_size * p.patch_size
       : p.mode == 0u ? p.Cin * 48u : p.Cin * 4u;
-  if (k >= K || token >= p.To * p.Ho * p.Wo)
+  if (token >= p.To * p.Ho * p.Wo)
     return;
   uint wo = token % p.Wo;
   uint ho = (token / p.Wo) % p.Ho;
   uint to = token / (p.Wo * p.Ho);
-  vec4 v = vec4(0.0);
-  if (p.mode == 2u) {
-    uint pp = p.patch_size * p.patch_size;
-    uint c = k / (p.tubelet * pp), kt = (k / pp) % p.tubelet;
-    uint kh = (k / p.patch_size) % p.patch_size, kw = k % p.patch_size;
-    uint slot = slots[p.slots_off + to * p.tubelet + kt];
-    uint e = slot * p.in_off + (c * p.H + ho * p.patch_size + kh) * p.W
-        + wo * p.patch_size + kw;
-    v = TEXELS ? texelFetch(ring_texels, int(e >> 2)) : vec4(ring[e]);
-    if (p.time_minor != 0u)
-      token = (ho * p.Wo + wo) * p.To + to;
-  } else if (p.mode == 0u) {
-    uint c = k / 48u, kt = (k / 16u) % 3u, kh = (k / 4u) % 4u, kw = k % 4u;
-    int ti = int(2u * to + kt) - 1;
-    if (ti >= 0 && ti < int(p.T)) {
-      uint slot = slots[p.slots_off + uint(ti)];
-      uint e = slot * p.in_off + (c * p.H + 4u * ho + kh) * p.W + 4u * wo + kw;
+  uint dst = p.out_off + (p.mode == 2u && p.time_minor != 0u
+      ? (ho * p.Wo + wo) * p.To + to : token) * K;
+  for (uint k = 0u; k < K; k += V) {
+    vec4 v = vec4(0.0);
+    if (p.mode == 2u) {
+      uint pp = p.patch_size * p.patch_size;
+      uint c = k / (p.tubelet * pp), kt = (k / pp) % p.tubelet;
+      uint kh = (k / p.patch_size) % p.patch_size, kw = k % p.patch_size;
+      uint slot = slots[p.slots_off + to * p.tubelet + kt];
+      uint e = slot * p.in_off + (c * p.H + ho * p.patch_size + kh) * p.W
+          + wo * p.patch_size + kw;
       v = TEXELS ? texelFetch(ring_texels, int(e >> 2)) : vec4(ring[e]);
+    } else if (p.mode == 0u) {
+      uint c = k / 48u, kt = (k / 16u) % 3u, kh = (k / 4u) % 4u, kw = k % 4u;
+      int ti = int(2u * to + kt) - 1;
+      if (ti >= 0 && ti < int(p.T)) {
+        uint slot = slots[p.slots_off + uint(ti)];
+        uint e = slot * p.in_off + (c * p.H + 4u * ho + kh) * p.W + 4u * wo + kw;
+        v = TEXELS ? texelFetch(ring_texels, int(e >> 2)) : vec4(ring[e]);
+      }
+    } else {
+      uint c = k % p.Cin, kw = (k / p.Cin) % 2u, kh = k / (2u * p.Cin);
+      uint e = p.in_off + ((to * p.H + 2u * ho + kh) * p.W + 2u * wo + kw) * p.Cin + c;
+      v = TEXELS ? texelFetch(act_texels, int(e >> 2)) : vec4(act[e]);
     }
-  } else {
-    uint c = k % p.Cin, kw = (k / p.Cin) % 2u, kh = k / (2u * p.Cin);
-    uint e = p.in_off + ((to * p.H + 2u * ho + kh) * p.W + 2u * wo + kw) * p.Cin + c;
-    v = TEXELS ? texelFetch(act_texels, int(e >> 2)) : vec4(act[e]);
+    for (uint j = 0u; j < V; j++)
+      act[dst + k + j] = v[j];
   }
-  for (uint j = 0u; j < V; j++)
-    act[p.out_off + token * K + k + j] = v[j];
 }

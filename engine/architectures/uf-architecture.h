@@ -65,7 +65,14 @@ typedef struct {
    * tensor set in errors */
   char *(*describe) (gconstpointer net);
   void (*free_net) (gpointer net);
-  void (*record) (UfRecorder *rec, gconstpointer net, guint32 slot_stride, guint32 slots_off);
+  /* Records the forward pass of @batch windows (0 means 1): window b's
+   * frames are the ring slots at control entries b*T .. b*T+T-1 (@slot_stride
+   * floats apart), and it runs in an arena of batch x arena_floats where
+   * every region is @batch times its size, so its logits are at
+   * batch * logits + b * num_classes. */
+  void (*record) (UfRecorder *rec, gconstpointer net, guint32 slot_stride, guint32 batch);
+  /* The largest batch record takes (0: one window at a time). */
+  guint max_batch;
   guint64 (*macs) (gconstpointer net);
 } UfArchitecture;
 

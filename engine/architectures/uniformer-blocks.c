@@ -184,7 +184,7 @@ uf_uniformer_dwconv (UfRecorder *rec, const UfUniformerGrid *g, guint32 ks, guin
   UfDwconvArgs d = {
     .T = g->t, .H = g->h, .W = g->w, .C = g->C,
     .in_off = in, .out_off = out, .w_off = w_off, .bias_off = b_off,
-    .residual = residual, .ks = ks,
+    .residual = residual, .ks = ks, .batch = g->batch,
   };
   uf_op_dwconv_record (rec, &d);
 }
@@ -193,7 +193,7 @@ void
 uf_uniformer_local_block (UfRecorder *rec, const UfUniformerGrid *g, const UfUniformerBlock *b,
     const UfUniformerScratch *sc, guint32 in, guint32 out)
 {
-  guint32 n = g->t * g->h * g->w;
+  guint32 n = uf_uniformer_grid_rows (g);
   uf_uniformer_dwconv (rec, g, 3, b->dpe_w, b->dpe_b, in, out, TRUE);
   uf_block_linear (rec, &b->conv1, n, out, sc->t1, 0);
   uf_uniformer_dwconv (rec, g, 5, b->dw_w, b->dw_b, sc->t1, sc->t2, FALSE);
@@ -207,12 +207,14 @@ uf_uniformer_patch_embed2 (UfRecorder *rec, const UfUniformerGrid *from,
     const UfUniformerGrid *to, const UfUniformerPatch *pw, const UfUniformerScratch *sc,
     guint32 in, guint32 out)
 {
+  /* k(1,2,2): a batch's windows are just more frames */
+  guint32 batch = MAX (from->batch, 1);
   UfPatchifyArgs a = {
-    .mode = 1, .T = from->t, .H = from->h, .W = from->w, .Cin = from->C,
-    .To = to->t, .Ho = to->h, .Wo = to->w, .in_off = in, .out_off = sc->hid,
+    .mode = 1, .T = batch * from->t, .H = from->h, .W = from->w, .Cin = from->C,
+    .To = batch * to->t, .Ho = to->h, .Wo = to->w, .in_off = in, .out_off = sc->hid,
   };
   uf_op_patchify_record (rec, &a);
-  guint32 n = to->t * to->h * to->w;
+  guint32 n = uf_uniformer_grid_rows (to);
   uf_block_linear (rec, &pw->proj, n, sc->hid, sc->t1, 0);
   uf_block_layernorm (rec, n, to->C, sc->t1, out, pw->ln_g, pw->ln_b,
       UF_UNIFORMER_PATCH_EMBED_LN_EPS);

@@ -51,10 +51,19 @@ typedef struct {
   guint32 ln_g, ln_b;
 } UfUniformerPatch;
 
-/* A stage's activations: t x h x w tokens of C channels. */
+/* A stage's activations: t x h x w tokens of C channels, for each of
+ * @batch windows one after another (0 means 1). */
 typedef struct {
   guint32 t, h, w, C;
+  guint32 batch;
 } UfUniformerGrid;
+
+/* The tokens of all the grid's windows. */
+static inline guint32
+uf_uniformer_grid_rows (const UfUniformerGrid *g)
+{
+  return MAX (g->batch, 1) * g->t * g->h * g->w;
+}
 
 /* The arena regions a block works in besides its input and output: two of
  * the stream's size and the MLP hidden layer (also qkv). */

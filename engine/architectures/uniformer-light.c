@@ -352,7 +352,7 @@ pruning_block (UfRecorder *rec, const Net *net, guint s, guint i, guint32 in, gu
  * BN: each as im2col + GEMM, in chunks of output frames, the BatchNorms
  * folded. */
 static void
-stem (UfRecorder *rec, const Net *net, guint32 out, guint32 slot_stride, guint32 slots_off)
+stem (UfRecorder *rec, const Net *net, guint32 out, guint32 slot_stride)
 {
   guint32 half = net->p.s.dims[0] / 2, H2 = net->H / 2, W2 = net->W / 2;
   const UfUniformerScratch *sc = &net->sc;
@@ -361,7 +361,7 @@ stem (UfRecorder *rec, const Net *net, guint32 out, guint32 slot_stride, guint32
     UfPatchifyArgs a = {
       .mode = 3, .T = net->T, .H = net->H, .W = net->W, .Cin = 3,
       .To = n, .Ho = H2, .Wo = W2, .in_off = slot_stride, .out_off = sc->hid,
-      .slots_off = slots_off, .stride_t = 1, .stride_s = 2, .to_first = t0,
+      .stride_t = 1, .stride_s = 2, .to_first = t0,
     };
     uf_op_patchify_record (rec, &a);
     uf_block_linear (rec, &net->stem_conv[0], n * H2 * W2, sc->hid,
@@ -382,13 +382,14 @@ stem (UfRecorder *rec, const Net *net, guint32 out, guint32 slot_stride, guint32
 }
 
 static void
-record (UfRecorder *rec, gconstpointer data, guint32 slot_stride, guint32 slots_off)
+record (UfRecorder *rec, gconstpointer data, guint32 slot_stride, guint32 batch)
 {
+  g_assert (batch <= 1);      /* max_batch 0: token pruning is per window */
   const Net *net = data;
   const Params *p = &net->p;
   guint32 cur = net->x, other = net->y;
   uf_rec_timestamp (rec, 0);
-  stem (rec, net, cur, slot_stride, slots_off);
+  stem (rec, net, cur, slot_stride);
   uf_rec_timestamp (rec, 1);
   for (guint s = 0; s < 4; s++) {
     UfUniformerGrid g = grid (net, s);

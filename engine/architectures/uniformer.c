@@ -133,80 +133,106 @@ free_net (gpointer data)
 /* ---- forward pass -------------------------------------------------------- */
 
 static UfUniformerGrid
-grid (const Net *net, guint s)
+grid (const Net *net, guint s, guint32 batch)
 {
-  return (UfUniformerGrid) { net->t, net->h[s], net->w[s], net->p.dims[s] };
+  return (UfUniformerGrid) { net->t, net->h[s], net->w[s], net->p.dims[s], batch };
 }
 
-/* x = x + DPE(x); x = x + proj(attn(LN1 x)); x = x + fc2(GELU(fc1(LN2 x))) */
+/* x = x + DPE(x); x = x + proj(attn(LN1 x)); x = x + fc2(GELU(fc1(LN2 x))).
+ * Attention runs over each window's tokens: a group per batch member. */
 static void
-global_block (UfRecorder *rec, const Net *net, guint s, const UfUniformerBlock *b, guint32 in,
-    guint32 out)
+global_block (UfRecorder *rec, const Net *net, const UfUniformerGrid *g,
+    const UfUniformerBlock *b, guint32 in, guint32 out)
 {
   const UfUniformerScratch *sc = &net->sc;
-  guint32 n = net->n[s], C = net->p.dims[s], head_dim = net->p.head_dim;
-  UfUniformerGrid g = grid (net, s);
-  uf_uniformer_dwconv (rec, &g, 3, b->dpe_w, b->dpe_b, in, out, TRUE);
-  uf_block_layernorm (rec, n, C, out, sc->t1, b->ln1_g, b->ln1_b, UF_UNIFORMER_BLOCK_LN_EPS);
-  uf_block_linear (rec, &b->qkv, n, sc->t1, sc->hid, 0);
+  guint32 rows = uf_uniformer_grid_rows (g), C = g->C, head_dim = net->p.head_dim;
+  guint32 n = g->t * g->h * g->w;
+  uf_uniformer_dwconv (rec, g, 3, b->dpe_w, b->dpe_b, in, out, TRUE);
+  uf_block_layernorm (rec, rows, C, out, sc->t1, b->ln1_g, b->ln1_b, UF_UNIFORMER_BLOCK_LN_EPS);
+  uf_block_linear (rec, &b->qkv, rows, sc->t1, sc->hid, 0);
   UfAttentionArgs a = {
     .N = n, .C = C, .qkv_off = sc->hid, .out_off = sc->t2,
     .scale = 1.0f / sqrtf ((float) head_dim), .head_dim = head_dim,
+    .groups = MAX (g->batch, 1), .group_stride = n,
   };
   uf_op_attention_record (rec, &a);
-  uf_block_linear (rec, &b->proj, n, sc->t2, out, UF_GEMM_ACCUMULATE);
-  uf_block_layernorm (rec, n, C, out, sc->t1, b->ln2_g, b->ln2_b, UF_UNIFORMER_BLOCK_LN_EPS);
-  uf_block_linear (rec, &b->fc1, n, sc->t1, sc->hid, UF_GEMM_GELU);
-  uf_block_linear (rec, &b->fc2, n, sc->hid, out, UF_GEMM_ACCUMULATE);
+  uf_block_linear (rec, &b->proj, rows, sc->t2, out, UF_GEMM_ACCUMULATE);
+  uf_block_layernorm (rec, rows, C, out, sc->t1, b->ln2_g, b->ln2_b, UF_UNIFORMER_BLOCK_LN_EPS);
+  uf_block_linear (rec, &b->fc1, rows, sc->t1, sc->hid, UF_GEMM_GELU);
+  uf_block_linear (rec, &b->fc2, rows, sc->hid, out, UF_GEMM_ACCUMULATE);
 }
 
-/* The stem: k(3,4,4) s(2,4,4) p(1,0,0) conv over the window's ring slots as
- * im2col + GEMM into t1, then LayerNorm into @out. */
+/* The stem: k(3,4,4) s(2,4,4) p(1,0,0) conv over each window's ring slots
+ * as im2col (a dispatch per window: its padding in time is its own) +
+ * GEMM into t1, then LayerNorm into @out. */
 static void
-stem (UfRecorder *rec, const Net *net, guint32 out, guint32 slot_stride, guint32 slots_off)
+stem (UfRecorder *rec, const Net *net, guint32 out, guint32 slot_stride, guint32 batch)
 {
-  UfPatchifyArgs a = {
-    .mode = 0, .T = net->T, .H = net->H, .W = net->W, .Cin = 3,
-    .To = net->t, .Ho = net->h[0], .Wo = net->w[0],
-    .in_off = slot_stride, .out_off = net->sc.hid, .slots_off = slots_off,
-  };
-  uf_op_patchify_record (rec, &a);
+  guint32 k = 3 * 48;
+  for (guint32 b = 0; b < batch; b++) {
+    UfPatchifyArgs a = {
+      .mode = 0, .T = net->T, .H = net->H, .W = net->W, .Cin = 3,
+      .To = net->t, .Ho = net->h[0], .Wo = net->w[0],
+      .in_off = slot_stride, .out_off = net->sc.hid + b * net->n[0] * k,
+      .slots_off = b * net->T,
+    };
+    uf_op_patchify_record (rec, &a);
+  }
   const UfUniformerPatch *pw = &net->patch[0];
-  uf_block_linear (rec, &pw->proj, net->n[0], net->sc.hid, net->sc.t1, 0);
-  uf_block_layernorm (rec, net->n[0], net->p.dims[0], net->sc.t1, out, pw->ln_g, pw->ln_b,
-      UF_UNIFORMER_PATCH_EMBED_LN_EPS);
+  uf_block_linear (rec, &pw->proj, batch * net->n[0], net->sc.hid, net->sc.t1, 0);
+  uf_block_layernorm (rec, batch * net->n[0], net->p.dims[0], net->sc.t1, out, pw->ln_g,
+      pw->ln_b, UF_UNIFORMER_PATCH_EMBED_LN_EPS);
+}
+
+/* The plan for @batch windows: every region @batch times its size. */
+static Net
+scaled (const Net *net, guint32 batch)
+{
+  Net b = *net;
+  b.x *= batch;
+  b.y *= batch;
+  b.sc.t1 *= batch;
+  b.sc.t2 *= batch;
+  b.sc.hid *= batch;
+  b.pooled *= batch;
+  b.layout.logits *= batch;
+  return b;
 }
 
 static void
-record (UfRecorder *rec, gconstpointer data, guint32 slot_stride, guint32 slots_off)
+record (UfRecorder *rec, gconstpointer data, guint32 slot_stride, guint32 batch)
 {
-  const Net *net = data;
+  batch = MAX (batch, 1);
+  const Net plan = scaled (data, batch), *net = &plan;
   const Params *p = &net->p;
   guint32 cur = net->x, other = net->y;
   uf_rec_timestamp (rec, 0);
   for (guint s = 0; s < 4; s++) {
-    UfUniformerGrid g = grid (net, s);
+    UfUniformerGrid g = grid (net, s, batch);
     if (s == 0) {
-      stem (rec, net, cur, slot_stride, slots_off);
+      stem (rec, net, cur, slot_stride, batch);
       uf_rec_timestamp (rec, 1);
     } else {
-      UfUniformerGrid from = grid (net, s - 1);
+      UfUniformerGrid from = grid (net, s - 1, batch);
       uf_uniformer_patch_embed2 (rec, &from, &g, &net->patch[s], &net->sc, cur, cur);
     }
     for (guint i = 0; i < p->depths[s]; i++) {
       if (s < 2)
         uf_uniformer_local_block (rec, &g, &net->blocks[s][i], &net->sc, cur, other);
       else
-        global_block (rec, net, s, &net->blocks[s][i], cur, other);
+        global_block (rec, net, &g, &net->blocks[s][i], cur, other);
       guint32 tmp = cur;
       cur = other;
       other = tmp;
     }
     uf_rec_timestamp (rec, 2 + s);
   }
-  UfMeanpoolArgs m = { net->n[3], p->dims[3], cur, net->pooled };
-  uf_op_meanpool_record (rec, &m);
-  uf_block_linear (rec, &net->head, 1, net->pooled, net->layout.logits, 0);
+  for (guint32 b = 0; b < batch; b++) {
+    UfMeanpoolArgs m = { net->n[3], p->dims[3], cur + b * net->n[3] * p->dims[3],
+      net->pooled + b * p->dims[3] };
+    uf_op_meanpool_record (rec, &m);
+  }
+  uf_block_linear (rec, &net->head, batch, net->pooled, net->layout.logits, 0);
   uf_rec_timestamp (rec, 6);
 }
 
@@ -236,5 +262,6 @@ const UfArchitecture uf_architecture_uniformer = {
   .load = load,
   .free_net = free_net,
   .record = record,
+  .max_batch = 64,
   .macs = macs,
 };

@@ -297,8 +297,9 @@ divided_block (UfRecorder *rec, const VitNet *net, const VitBlock *b)
 }
 
 void
-vit_record (UfRecorder *rec, gconstpointer data, guint32 slot_stride, guint32 slots_off)
+vit_record (UfRecorder *rec, gconstpointer data, guint32 slot_stride, guint32 batch)
 {
+  g_assert (batch <= 1);      /* max_batch 0 */
   const VitNet *net = data;
   const VitParams *p = &net->p;
   guint32 C = p->hidden;
@@ -306,7 +307,7 @@ vit_record (UfRecorder *rec, gconstpointer data, guint32 slot_stride, guint32 sl
   UfPatchifyArgs pa = {
     .mode = 2, .T = p->frames, .H = p->height, .W = p->width, .Cin = 3,
     .To = net->grid_t, .Ho = net->grid_h, .Wo = net->grid_w,
-    .in_off = slot_stride, .out_off = net->hid, .slots_off = slots_off,
+    .in_off = slot_stride, .out_off = net->hid,
     .tubelet = p->tubelet, .patch = p->patch, .time_minor = net->divided,
   };
   uf_op_patchify_record (rec, &pa);

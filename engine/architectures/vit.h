@@ -64,7 +64,7 @@ VitNet *vit_load (UfWeightLoader *ld, VitParams *p, gboolean has_cls, gboolean d
 /* UfArchitecture members every family uses as they are */
 void vit_free (gpointer net);
 char *vit_describe (gconstpointer net);
-void vit_record (UfRecorder *rec, gconstpointer net, guint32 slot_stride, guint32 slots_off);
+void vit_record (UfRecorder *rec, gconstpointer net, guint32 slot_stride, guint32 batch);
 guint64 vit_macs (gconstpointer net);
 
 extern const char *const vit_stage_names[];

@@ -11,16 +11,18 @@ uf_op_dwconv_record (UfRecorder *rec, const UfDwconvArgs *a)
   guint32 taps = a->ks * a->ks * a->ks;
   UfWeightBase wb = uf_rec_weights (rec, MIN (a->w_off, a->bias_off),
       MAX (a->w_off + taps * a->C, a->bias_off + a->C), 0, 0);
+  guint32 batch = MAX (a->batch, 1);
   guint32 push[9] = { a->T, a->H, a->W, a->C, a->in_off, a->out_off, a->w_off - wb.f32,
     a->bias_off - wb.f32, a->residual };
-  uf_rec_macs (rec, (double) a->T * a->H * a->W * a->C * taps);
+  uf_rec_macs (rec, (double) batch * a->T * a->H * a->W * a->C * taps);
+  /* the grids of a batch are frames one after another in z */
   uf_rec_dispatch (rec, UF_SHADER_DWCONV, spec, 5, push, sizeof (push),
       uf_div_up (a->C / (texels ? 4 : 1), spec[0]), uf_div_up (a->W, spec[2]),
-      a->T * uf_div_up (a->H, spec[3]));
+      batch * a->T * uf_div_up (a->H, spec[3]));
 }
 
-void
-uf_op_dwconv_reference (const UfDwconvArgs *a, const UfHostBuffers *h)
+static void
+dwconv_one (const UfDwconvArgs *a, const UfHostBuffers *h)
 {
   int pad = a->ks / 2, ks = a->ks;
   for (guint32 t = 0; t < a->T; t++)
@@ -43,4 +45,17 @@ uf_op_dwconv_reference (const UfDwconvArgs *a, const UfHostBuffers *h)
             acc += h->arena[a->in_off + pos];
           h->arena[a->out_off + pos] = acc;
         }
+}
+
+void
+uf_op_dwconv_reference (const UfDwconvArgs *a, const UfHostBuffers *h)
+{
+  gsize grid = (gsize) a->T * a->H * a->W * a->C;
+  for (guint32 b = 0; b < MAX (a->batch, 1); b++) {
+    UfDwconvArgs one = *a;
+    one.batch = 1;
+    one.in_off += b * grid;
+    one.out_off += b * grid;
+    dwconv_one (&one, h);
+  }
 }

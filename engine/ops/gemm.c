@@ -14,13 +14,13 @@ columns_per_lane (const UfGemmArgs *a, const UfTuning *t)
 {
   if (t->gemm_cw == 4)
     return 4;
-  for (guint32 cw = 32; cw > 8; cw /= 2) {
+  for (guint32 cw = 32; cw > 4; cw /= 2) {
     guint32 span = cw * t->gemm_lx;
     if (cw <= t->gemm_cw && a->ldb % cw == 0
         && a->N >= 0.85 * uf_div_up (a->N, span) * span)
       return cw;
   }
-  return 8;
+  return 4;
 }
 
 void

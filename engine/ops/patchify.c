@@ -26,16 +26,12 @@ uf_op_patchify_record (UfRecorder *rec, const UfPatchifyArgs *a)
   guint32 push[17] = { a->mode, a->T, a->H, a->W, a->Cin, a->To, a->Ho, a->Wo, a->in_off,
     a->out_off, a->slots_off, a->tubelet, a->patch, a->time_minor, a->stride_t, a->stride_s,
     a->to_first };
-  guint32 tokens = a->To * a->Ho * a->Wo;
-  if (a->mode >= 3) {         /* tokens along X (patchify.comp says why) */
-    guint32 groups = uf_div_up (tokens, spec[0]);
-    uf_rec_dispatch (rec, UF_SHADER_PATCHIFY, spec, 2, push, sizeof (push),
-        MIN (groups, MAX_GROUPS_Y), a->mode == 3 ? a->Cin : 27, uf_div_up (groups, MAX_GROUPS_Y));
-    return;
-  }
+  /* tokens along X (patchify.comp says why); modes 3 and 4 split each
+   * token's K into runs along Y */
+  guint32 tokens = a->To * a->Ho * a->Wo, groups = uf_div_up (tokens, spec[0]);
+  guint32 runs = a->mode == 3 ? a->Cin : a->mode == 4 ? 27 : 1;
   uf_rec_dispatch (rec, UF_SHADER_PATCHIFY, spec, 2, push, sizeof (push),
-      uf_div_up (uf_op_patchify_k (a), spec[0] * (texels ? 4 : 1)),
-      MIN (tokens, MAX_GROUPS_Y), uf_div_up (tokens, MAX_GROUPS_Y));
+      MIN (groups, MAX_GROUPS_Y), runs, uf_div_up (groups, MAX_GROUPS_Y));
 }
 
 void

@@ -29,19 +29,6 @@ run_slots (UfSession *ss, const guint *slots, float *logits)
   g_assert_no_error (error);
 }
 
-static void
-assert_close (const float *a, const float *b, guint n, double bound)
-{
-  double max_ref = 1e-6, max_diff = 0.0;
-  for (guint i = 0; i < n; i++) {
-    g_assert_true (isfinite (a[i]) && isfinite (b[i]));
-    max_ref = MAX (max_ref, fabs (b[i]));
-    max_diff = MAX (max_diff, fabs (a[i] - b[i]));
-  }
-  g_test_message ("relative difference %.3g (bound %.1g)", max_diff / max_ref, bound);
-  g_assert_cmpfloat (max_diff / max_ref, <=, bound);
-}
-
 /* Frame t of the window has colour (r, g, b) = colour_of (t). */
 static void
 colour_of (guint t, guint8 rgb[3])
@@ -107,7 +94,7 @@ test_frames_match_tensor (void)
   float *tensor = solid_tensor (order);
   UfResult r = { .logits = tensor_logits };
   g_assert_true (uf_session_run_tensor (ss, tensor, &r, &error));
-  assert_close (frames_logits, tensor_logits, N_CLASSES, 1e-4);
+  uf_test_assert_close (frames_logits, tensor_logits, N_CLASSES, 1e-4);
   g_free (tensor);
   g_free (slots);
   g_free (order);
@@ -151,7 +138,7 @@ test_profile_ops (void)
   g_assert_cmpuint (c[UF_OP_CLASS_OTHER].dispatches, >, 0);   /* patch gathers, pooling */
   g_assert_cmpfloat (total, >, 0.0);
   run_slots (ss, slots, after);
-  assert_close (before, after, N_CLASSES, 0.0);
+  uf_test_assert_close (before, after, N_CLASSES, 0.0);
   g_free (slots);
   uf_session_free (ss);
 }
@@ -194,7 +181,7 @@ test_two_sessions_two_threads (void)
   GThread *b = g_thread_new ("run-b", run_in_thread, &runs[1]);
   g_thread_join (a);
   g_thread_join (b);
-  assert_close (runs[0].logits, runs[1].logits, N_CLASSES, 0.0);
+  uf_test_assert_close (runs[0].logits, runs[1].logits, N_CLASSES, 0.0);
   uf_session_free (runs[0].session);
   uf_session_free (runs[1].session);
 }

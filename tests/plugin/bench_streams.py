@@ -1,16 +1,22 @@
 #!/usr/bin/python3
 """Many cameras in one process: N live sources, each through its own
-uniformerinfer, with the model shared (share-model=true, the default) and
-not (share-model=false), measured in the same run. A benchmark, not a test:
+uniformerinfer, with the model shared and its windows batched
+(share-model=true, the default) and not (share-model=false), measured in
+the same run. A benchmark, not a test:
 
-    GST_PLUGIN_PATH=build/gst-plugin tests/plugin/bench_streams.py \
-        [--streams 1,4,16] [--seconds 15] [--model FILE]
+    GST_PLUGIN_PATH=build/gst-plugin tests/plugin/bench_streams.py \\
+        [--streams 1,4,16,64] [--seconds 20] [--interval 8] [--model FILE]
 
 Each run is a fresh process (so its RSS is its own): N branches of
 videotestsrc is-live=true (160x120, 30 fps) ! uniformerinfer
-inference-interval=8 ! fakesink in one pipeline. Prints, per run: windows
-classified and skipped, windows per second, the peak RSS (VmHWM) and the
-RSS per stream, and the ratio shared / unshared.
+inference-interval=I ! fakesink in one pipeline. Prints, per run: windows
+classified per second in all, windows skipped, the latency from a window's
+last frame to its result (median and 99th percentile: the pipeline's
+running time when the element posts the result, less the PTS of the
+window's last frame, which a live source stamps with its capture time),
+the peak RSS (VmHWM) and per stream, the device memory (every element's
+frames, plus the model's weights and batch memory once per loaded model),
+and the mean batch size.
 """
 import argparse
 import json
@@ -22,35 +28,65 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_MODEL = os.path.join(HERE, "..", "..", "models", "uniformer-motion.safetensors")
 
 
-def child(n, seconds, model, share):
+def percentile(values, q):
+    if not values:
+        return float("nan")
+    v = sorted(values)
+    return v[min(len(v) - 1, int(round(q * (len(v) - 1))))]
+
+
+def child(n, seconds, model, share, interval):
     import gi
     gi.require_version("Gst", "1.0")
     from gi.repository import Gst
     Gst.init(None)
     branch = ("videotestsrc is-live=true pattern=ball ! video/x-raw,width=160,height=120,"
-              "framerate=30/1 ! uniformerinfer name=infer%d model=\"%s\" inference-interval=8 "
-              "share-model=%s post-messages=false ! fakesink")
-    desc = "  ".join(branch % (i, model, "true" if share else "false") for i in range(n))
+              "framerate=30/1 ! uniformerinfer name=infer%d model=\"%s\" "
+              "inference-interval=%d share-model=%s actions=false ! fakesink")
+    desc = "  ".join(branch % (i, model, interval, "true" if share else "false")
+                     for i in range(n))
     pipeline = Gst.parse_launch(desc)
-    pipeline.set_state(Gst.State.PLAYING)
+    latencies = []
+
+    def on_sync(bus, msg):
+        s = msg.get_structure()
+        if msg.type == Gst.MessageType.ELEMENT and s is not None and s.get_name() == "uniformer":
+            clock = pipeline.get_clock()
+            if clock is not None:
+                now = clock.get_time() - pipeline.get_base_time()
+                latencies.append((now - s.get_value("window-end")) / 1e6)
+            return Gst.BusSyncReply.DROP
+        return Gst.BusSyncReply.PASS
+
     bus = pipeline.get_bus()
+    bus.set_sync_handler(on_sync)
+    pipeline.set_state(Gst.State.PLAYING)
     msg = bus.timed_pop_filtered(int(seconds * Gst.SECOND), Gst.MessageType.ERROR)
     if msg is not None:
         sys.exit("error: %s" % msg.parse_error()[0].message)
     infers = [pipeline.get_by_name("infer%d" % i) for i in range(n)]
-    classified = sum(e.get_property("windows-classified") for e in infers)
+    counts = [e.get_property("windows-classified") for e in infers]
+    classified = sum(counts)
     skipped = sum(e.get_property("windows-skipped") for e in infers)
+    batch = sum(e.get_property("mean-batch-size") * c for e, c in zip(infers, counts))
     users = infers[0].get_property("model-users")
+    own = sum(e.get_property("device-memory") for e in infers)
+    models = 1 if share else n
+    shared = infers[0].get_property("shared-device-memory") * models
     with open("/proc/self/status") as f:
         hwm = next(int(line.split()[1]) for line in f if line.startswith("VmHWM"))
     pipeline.set_state(Gst.State.NULL)
     print(json.dumps(dict(classified=classified, skipped=skipped, users=users,
-                          rss_mib=hwm / 1024.0)))
+                          rss_mib=hwm / 1024.0, device_mib=(own + shared) / 1048576.0,
+                          own_mib=own / 1048576.0, batch=batch / max(classified, 1),
+                          lat_median=percentile(latencies, 0.5),
+                          lat_p99=percentile(latencies, 0.99))))
 
 
-def run(n, seconds, model, share):
+def run(n, seconds, model, share, interval):
     out = subprocess.run([sys.executable, __file__, "--child", str(n), "--seconds",
-                          str(seconds), "--model", model, "--share", "1" if share else "0"],
+                          str(seconds), "--model", model, "--share", "1" if share else "0",
+                          "--interval", str(interval)],
                          capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit("%d streams: %s" % (n, out.stderr.strip() or out.stdout.strip()))
@@ -59,28 +95,32 @@ def run(n, seconds, model, share):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--streams", default="1,4,16")
-    ap.add_argument("--seconds", type=float, default=15)
+    ap.add_argument("--streams", default="1,4,16,64")
+    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--interval", type=int, default=8)
     ap.add_argument("--model", default=DEFAULT_MODEL)
     ap.add_argument("--child", type=int)
     ap.add_argument("--share", type=int)
     args = ap.parse_args()
     if args.child:
-        child(args.child, args.seconds, args.model, bool(args.share))
+        child(args.child, args.seconds, args.model, bool(args.share), args.interval)
         return
-    print("%d s per run, 160x120 live 30 fps, inference-interval=8, %s" % (
-        args.seconds, os.path.basename(args.model)))
-    print("%7s %-8s %9s %8s %8s %10s %12s %7s" % (
-        "streams", "model", "windows", "skipped", "per s", "RSS MiB", "MiB/stream", "users"))
+    print("%d s per run, 160x120 live 30 fps, inference-interval=%d, %s" % (
+        args.seconds, args.interval, os.path.basename(args.model)))
+    print("%7s %-7s %8s %8s %8s %9s %9s %8s %10s %9s %9s %6s" % (
+        "streams", "model", "windows", "per s", "skipped", "lat p50", "lat p99", "RSS MiB",
+        "MiB/stream", "dev MiB", "batch", "users"))
     for n in (int(s) for s in args.streams.split(",")):
         results = {}
         for share in (False, True):
-            r = results[share] = run(n, args.seconds, args.model, share)
-            print("%7d %-8s %9d %8d %8.1f %10.0f %12.1f %7d" % (
-                n, "shared" if share else "own", r["classified"], r["skipped"],
-                r["classified"] / args.seconds, r["rss_mib"], r["rss_mib"] / n, r["users"]))
-        print("%7s shared/own: RSS %.2fx, windows %.2fx" % (
+            r = results[share] = run(n, args.seconds, args.model, share, args.interval)
+            print("%7d %-7s %8d %8.1f %8d %7.0fms %7.0fms %8.0f %10.1f %9.1f %9.2f %6d" % (
+                n, "shared" if share else "own", r["classified"],
+                r["classified"] / args.seconds, r["skipped"], r["lat_median"], r["lat_p99"],
+                r["rss_mib"], r["rss_mib"] / n, r["device_mib"], r["batch"], r["users"]))
+        print("%7s shared/own: RSS %.2fx, device memory %.2fx, windows %.2fx" % (
             "", results[True]["rss_mib"] / results[False]["rss_mib"],
+            results[True]["device_mib"] / results[False]["device_mib"],
             results[True]["classified"] / max(results[False]["classified"], 1)))
 
 

@@ -153,3 +153,25 @@ assert_meta_valid (const GstUniformerMeta * meta)
   }
   g_assert_null (meta->labels[meta->n_results]);
 }
+
+guint64
+pipeline_uint_property (GstElement * pipeline, const gchar * name, const gchar * prop)
+{
+  GstElement *e = gst_bin_get_by_name (GST_BIN (pipeline), name);
+  GValue v = G_VALUE_INIT, wide = G_VALUE_INIT;
+
+  g_object_get_property (G_OBJECT (e), prop, &v);
+  g_value_init (&wide, G_TYPE_UINT64);
+  g_assert_true (g_value_transform (&v, &wide));
+  gst_object_unref (e);
+  g_value_unset (&v);
+  return g_value_get_uint64 (&wide);
+}
+
+void
+pipeline_set_state (GstElement * pipeline, GstState state)
+{
+  g_assert_cmpint (gst_element_set_state (pipeline, state), !=, GST_STATE_CHANGE_FAILURE);
+  g_assert_cmpint (gst_element_get_state (pipeline, NULL, NULL, GST_CLOCK_TIME_NONE), ==,
+      GST_STATE_CHANGE_SUCCESS);
+}

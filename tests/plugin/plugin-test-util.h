@@ -55,6 +55,13 @@ GstClockTime frame_pts (guint64 n, gint fps_n, gint fps_d);
  * "class N" matching the ids, the model's name, frames == TINY_FRAMES. */
 void assert_meta_valid (const GstUniformerMeta * meta);
 
+/* Property @prop (an unsigned integer of any width) of the element called
+ * @name in @pipeline. */
+guint64 pipeline_uint_property (GstElement * pipeline, const gchar * name,
+    const gchar * prop);
+/* Sets @pipeline to @state and waits for it to get there. */
+void pipeline_set_state (GstElement * pipeline, GstState state);
+
 G_END_DECLS
 
 #endif /* PLUGIN_TEST_UTIL_H */

@@ -26,31 +26,8 @@ branch (const gchar * name, const gchar * props)
       FRAMES, name, tiny_model (), props ? props : "");
 }
 
-/* Property @prop (an unsigned integer of any width) of element @name. */
-static guint64
-uint_property (GstElement * pipeline, const gchar * name, const gchar * prop)
-{
-  GstElement *e = gst_bin_get_by_name (GST_BIN (pipeline), name);
-  GValue v = G_VALUE_INIT, wide = G_VALUE_INIT;
-
-  g_object_get_property (G_OBJECT (e), prop, &v);
-  g_value_init (&wide, G_TYPE_UINT64);
-  g_assert_true (g_value_transform (&v, &wide));
-  gst_object_unref (e);
-  g_value_unset (&v);
-  return g_value_get_uint64 (&wide);
-}
-
-#define users(p, name) uint_property ((p), (name), "model-users")
-#define classified(p, name) uint_property ((p), (name), "windows-classified")
-
-static void
-set_state (GstElement * pipeline, GstState state)
-{
-  g_assert_cmpint (gst_element_set_state (pipeline, state), !=, GST_STATE_CHANGE_FAILURE);
-  g_assert_cmpint (gst_element_get_state (pipeline, NULL, NULL, GST_CLOCK_TIME_NONE), ==,
-      GST_STATE_CHANGE_SUCCESS);
-}
+#define users(p, name) pipeline_uint_property ((p), (name), "model-users")
+#define classified(p, name) pipeline_uint_property ((p), (name), "windows-classified")
 
 static void
 run_to_eos (GstElement * pipeline)
@@ -58,7 +35,7 @@ run_to_eos (GstElement * pipeline)
   GstBus *bus = gst_element_get_bus (pipeline);
   GstMessage *msg;
 
-  set_state (pipeline, GST_STATE_PLAYING);
+  pipeline_set_state (pipeline, GST_STATE_PLAYING);
   msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
       GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
   g_assert_nonnull (msg);
@@ -70,7 +47,7 @@ run_to_eos (GstElement * pipeline)
 static void
 finish (GstElement * pipeline)
 {
-  set_state (pipeline, GST_STATE_NULL);
+  pipeline_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (pipeline);
 }
 
@@ -83,7 +60,7 @@ test_one_pipeline (void)
   gchar *desc = g_strjoin ("  ", a, b, c, NULL);
   GstElement *p = pipeline_new (desc);
 
-  set_state (p, GST_STATE_PAUSED);
+  pipeline_set_state (p, GST_STATE_PAUSED);
   g_assert_cmpuint (users (p, "a"), ==, 2);
   g_assert_cmpuint (users (p, "b"), ==, 2);
   g_assert_cmpuint (users (p, "c"), ==, 1);
@@ -111,12 +88,12 @@ test_group_context (void)
   gst_structure_set (gst_context_writable_structure (ctx), "group", G_TYPE_STRING, "apart",
       NULL);
   gst_element_set_context (eb, ctx);
-  set_state (p, GST_STATE_PAUSED);
+  pipeline_set_state (p, GST_STATE_PAUSED);
   g_assert_cmpuint (users (p, "a"), ==, 1);
   g_assert_cmpuint (users (p, "b"), ==, 1);
   /* the same group on a second pipeline's bin: its two elements join b */
   gst_element_set_context (q, ctx);
-  set_state (q, GST_STATE_PAUSED);
+  pipeline_set_state (q, GST_STATE_PAUSED);
   g_assert_cmpuint (users (p, "b"), ==, 3);
   g_assert_cmpuint (users (q, "a"), ==, 3);
   g_assert_cmpuint (users (p, "a"), ==, 1);
@@ -139,7 +116,7 @@ test_group_property (void)
   gchar *desc = g_strjoin ("  ", a, b, c, NULL);
   GstElement *p = pipeline_new (desc);
 
-  set_state (p, GST_STATE_PAUSED);
+  pipeline_set_state (p, GST_STATE_PAUSED);
   g_assert_cmpuint (users (p, "a"), ==, 1);
   g_assert_cmpuint (users (p, "b"), ==, 2);
   g_assert_cmpuint (users (p, "c"), ==, 2);
@@ -158,11 +135,11 @@ test_stop_one (void)
   gchar *a = branch ("a", NULL), *b = branch ("b", NULL);
   GstElement *p = pipeline_new (a), *q = pipeline_new (b);
 
-  set_state (p, GST_STATE_PAUSED);
-  set_state (q, GST_STATE_PAUSED);
+  pipeline_set_state (p, GST_STATE_PAUSED);
+  pipeline_set_state (q, GST_STATE_PAUSED);
   g_assert_cmpuint (users (p, "a"), ==, 2);
   g_assert_cmpuint (users (q, "b"), ==, 2);
-  set_state (p, GST_STATE_PLAYING);
+  pipeline_set_state (p, GST_STATE_PLAYING);
   finish (p);
   g_assert_cmpuint (users (q, "b"), ==, 1);
   run_to_eos (q);

@@ -1,8 +1,9 @@
 /* uniformer-classify: runs one clip through the engine and prints the top-k
- * labels; with --bench, times the engine.
+ * labels; with --bench, times the engine; with --batch B as well, also B
+ * windows in one pass (UfBatch), against one at a time.
  *
  *   uniformer-classify --model FILE --input-npy CLIP.npy [--logits-npy OUT.npy]
- *       [--top-k 5] [--device NAME] [--bench N]
+ *       [--top-k 5] [--device NAME] [--bench N [--batch B]] [--profile]
  *
  * The clip is a float32 array [1,3,T,H,W] or [3,T,H,W], already normalised. */
 #include <stdio.h>
@@ -12,7 +13,7 @@
 #include "npy.h"
 
 static char *opt_model, *opt_input, *opt_logits, *opt_device;
-static int opt_top_k = 5, opt_bench = 0;
+static int opt_top_k = 5, opt_bench = 0, opt_batch = 1;
 static gboolean opt_list, opt_profile;
 
 static GOptionEntry entries[] = {
@@ -26,6 +27,8 @@ static GOptionEntry entries[] = {
     "Vulkan device: index or name substring (default: best available)", "NAME" },
   { "bench", 'b', 0, G_OPTION_ARG_INT, &opt_bench,
     "Run N times and print timings (random clip if no --input-npy)", "N" },
+  { "batch", 0, 0, G_OPTION_ARG_INT, &opt_batch,
+    "With --bench: also time batches of B windows (and --profile profiles the batch)", "B" },
   { "profile", 'p', 0, G_OPTION_ARG_NONE, &opt_profile,
     "Print the device time and GFLOP/s of each op class (GEMM, attention, ...) of one run",
     NULL },
@@ -94,14 +97,18 @@ print_top_k (const UfModelInfo *info, const UfResult *r)
   g_free (taken);
 }
 
-/* One more run with a timestamp after every dispatch: where the time goes. */
+/* One more run with a timestamp after every dispatch: where the time goes
+ * (of the batch's pass of @windows windows when @batch is set). */
 static gboolean
-profile (UfSession *session, GError **error)
+profile (UfSession *session, UfBatch *batch, guint windows, GError **error)
 {
   UfOpClassTime c[UF_N_OP_CLASSES];
   double total = 0.0;
-  if (!uf_session_profile_ops (session, c, error))
+  if (!(batch ? uf_batch_profile_ops (batch, windows, c, error)
+          : uf_session_profile_ops (session, c, error)))
     return FALSE;
+  if (batch)
+    printf ("profile of a pass of %u windows\n", windows);
   for (guint i = 0; i < UF_N_OP_CLASSES; i++)
     total += c[i].ms;
   printf ("%-15s %10s %10s %7s %10s\n", "op class", "dispatches", "ms", "share", "GFLOP/s");
@@ -118,7 +125,7 @@ profile (UfSession *session, GError **error)
 
 static gboolean
 bench (UfModel *model, UfSession *session, const float *clip, UfResult *r, double first_ms,
-    GError **error)
+    double *steady_ms, GError **error)
 {
   const UfModelInfo *info = uf_model_get_info (model);
   double *wall = g_new (double, opt_bench);
@@ -148,6 +155,7 @@ bench (UfModel *model, UfSession *session, const float *clip, UfResult *r, doubl
       g_free (v);
     }
     double ms = median (wall, opt_bench);
+    *steady_ms = ms;
     printf ("first_inference_ms=%.1f\n", first_ms);
     printf ("ms_per_clip=%.1f\n", ms);
     printf ("first_over_steady=%.2f\n", first_ms / ms);
@@ -159,6 +167,55 @@ bench (UfModel *model, UfSession *session, const float *clip, UfResult *r, doubl
   }
   g_free (wall);
   g_free (stages);
+  return ok;
+}
+
+/* B member sessions of a batch, each holding the clip, timed as one batch
+ * against the same windows one at a time. */
+static gboolean
+bench_batch (UfModel *model, const float *clip, UfResult *r, double alone_ms, UfBatch **out,
+    GError **error)
+{
+  const UfModelInfo *info = uf_model_get_info (model);
+  guint B = (guint) opt_batch, T = info->frames;
+  UfBatch *batch = uf_batch_new (model, B, error);
+  if (batch == NULL)
+    return FALSE;
+  B = uf_batch_get_max_windows (batch);
+  UfSessionConfig config = { .batch = batch };
+  UfSession **members = g_new0 (UfSession *, B);
+  UfBatchMember *m = g_new0 (UfBatchMember, B);
+  guint *slots = g_new (guint, T);
+  gboolean ok = TRUE;
+  for (guint b = 0; b < B && ok; b++) {
+    /* run_tensor puts the clip in the T slots after the ring's own */
+    ok = (members[b] = uf_session_new (model, &config, error)) != NULL
+        && uf_session_run_tensor (members[b], clip, r, error);
+    for (guint t = 0; ok && t < T; t++)
+      slots[t] = uf_session_get_ring_slots (members[b]) + t;
+    m[b] = (UfBatchMember) { members[b], slots, T, r };
+  }
+  double *wall = g_new (double, opt_bench);
+  for (int i = 0; i < opt_bench && ok; i++) {
+    gint64 t0 = g_get_monotonic_time ();
+    ok = uf_batch_run (batch, m, B, error);
+    wall[i] = (g_get_monotonic_time () - t0) / 1000.0;
+  }
+  if (ok) {
+    double ms = median (wall, opt_bench) / B;
+    printf ("batch_windows=%u\n", B);
+    printf ("ms_per_window_batched=%.1f\n", ms);
+    printf ("batched_over_alone=%.2f\n", ms / alone_ms);
+    printf ("batch_device_memory_mib=%.1f (activations and frames of %u windows)\n",
+        uf_batch_get_device_bytes (batch) / 1048576.0, B);
+  }
+  for (guint b = 0; b < B; b++)
+    uf_session_free (members[b]);
+  g_free (members);
+  g_free (m);
+  g_free (slots);
+  g_free (wall);
+  *out = batch;
   return ok;
 }
 
@@ -185,10 +242,16 @@ run (GError **error)
         && (t0 = g_get_monotonic_time (), session = uf_session_new (model, NULL, error)) != NULL
         && uf_session_run_tensor (session, clip, &r, error);
     double first_ms = (g_get_monotonic_time () - t0) / 1000.0;
+    double steady_ms = 0.0;
+    UfBatch *batch = NULL;
     if (ok && opt_bench > 0)
-      ok = bench (model, session, clip, &r, first_ms, error);
+      ok = bench (model, session, clip, &r, first_ms, &steady_ms, error);
+    if (ok && opt_bench > 0 && opt_batch > 1)
+      ok = bench_batch (model, clip, &r, steady_ms, &batch, error);
     if (ok && opt_profile)
-      ok = profile (session, error);
+      ok = profile (session, batch, batch ? uf_batch_get_max_windows (batch) : 1, error);
+    if (batch)
+      uf_batch_unref (batch);
     if (ok)
       print_top_k (info, &r);
     if (ok && opt_logits) {

@@ -33,6 +33,7 @@ typedef struct {
 #define S1 (8 * 56 * 56)        /* UniFormer-S stage 1 tokens at 16 frames */
 #define S3 (8 * 14 * 14)
 #define VIT (1 + 8 * 196)
+#define M16 (16 * 4 * 16 * 16)    /* the shipped model's stage 1, a batch of 16 */
 static const GemmRow rows[] = {
   { 37, 20, 13, UF_GEMM_BIAS, FALSE },
   { 64, 64, 64, UF_GEMM_BIAS | UF_GEMM_ACCUMULATE, FALSE },
@@ -56,6 +57,11 @@ static const GemmRow rows[] = {
   { S3, 1280, 320, UF_GEMM_BIAS | UF_GEMM_GELU, FALSE, "stage3 fc1 (320->1280)" },
   { S3, 320, 1280, UF_GEMM_BIAS | UF_GEMM_ACCUMULATE, FALSE, "stage3 fc2 (1280->320)" },
   { S3, 1280, 320, UF_GEMM_BIAS | UF_GEMM_GELU, TRUE, "stage3 fc1 f16 (320->1280)" },
+  { M16, 32, 144, UF_GEMM_BIAS, FALSE, "motion x16 stem (144->32)" },
+  { M16, 32, 32, UF_GEMM_BIAS | UF_GEMM_ACCUMULATE, FALSE, "motion x16 stage1 conv2 (32->32)" },
+  { M16, 128, 32, UF_GEMM_BIAS | UF_GEMM_GELU, FALSE, "motion x16 stage1 fc1 (32->128)" },
+  { M16, 32, 128, UF_GEMM_BIAS | UF_GEMM_ACCUMULATE, FALSE, "motion x16 stage1 fc2 (128->32)" },
+  { M16 / 4, 256, 64, UF_GEMM_BIAS | UF_GEMM_GELU, FALSE, "motion x16 stage2 fc1 (64->256)" },
   { VIT, 2304, 768, UF_GEMM_BIAS, FALSE, "ViT-B qkv (768->2304, 1569 rows)" },
   { VIT, 3072, 768, UF_GEMM_BIAS | UF_GEMM_GELU, FALSE, "ViT-B fc1 (768->3072, 1569 rows)" },
   { VIT, 768, 3072, UF_GEMM_BIAS | UF_GEMM_ACCUMULATE, FALSE,

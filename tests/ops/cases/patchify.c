@@ -32,6 +32,8 @@ static const PatchifyRow rows[] = {
   { 3, 7, 9, 10, 3, .stride_t = 1, .stride_s = 2, .to_first = 2, .to_count = 3 },
   { 4, 7, 6, 8, 8, .stride_t = 2, .stride_s = 2, .to_first = 3, .to_count = 1 },
   { 0, 16, 224, 224, 3, .bench = "stem patchify (16 x 224)" },
+  { 0, 8, 64, 64, 3, .bench = "stem patchify (8 x 64, the shipped model)" },
+  { 1, 4, 16, 16, 32, .bench = "patch_embed2 (the shipped model)" },
   { 3, 16, 160, 160, 3, .stride_t = 1, .stride_s = 2, .bench = "light stem conv1 (16 x 160)" },
   { 4, 16, 80, 80, 28, .stride_t = 2, .stride_s = 2, .bench = "light stem conv2 (16 x 160)" },
   { 2, 8, 224, 224, 3, 1, 16, TRUE, .bench = "TimeSformer patchify (8 x 224)" },
