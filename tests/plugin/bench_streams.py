@@ -65,14 +65,19 @@ def child(n, seconds, model, share, interval):
     if msg is not None:
         sys.exit("error: %s" % msg.parse_error()[0].message)
     infers = [pipeline.get_by_name("infer%d" % i) for i in range(n)]
+
+    def prop(e, name):
+        # a build from before batching has no such property: not measured
+        return e.get_property(name) if e.find_property(name) else float("nan")
+
     counts = [e.get_property("windows-classified") for e in infers]
     classified = sum(counts)
     skipped = sum(e.get_property("windows-skipped") for e in infers)
-    batch = sum(e.get_property("mean-batch-size") * c for e, c in zip(infers, counts))
+    batch = sum(prop(e, "mean-batch-size") * c for e, c in zip(infers, counts))
     users = infers[0].get_property("model-users")
-    own = sum(e.get_property("device-memory") for e in infers)
+    own = sum(prop(e, "device-memory") for e in infers)
     models = 1 if share else n
-    shared = infers[0].get_property("shared-device-memory") * models
+    shared = prop(infers[0], "shared-device-memory") * models
     with open("/proc/self/status") as f:
         hwm = next(int(line.split()[1]) for line in f if line.startswith("VmHWM"))
     pipeline.set_state(Gst.State.NULL)
