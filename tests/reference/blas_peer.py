@@ -19,9 +19,18 @@ def fastest(cmd, ms_of, log=print):
         env.pop('OPENBLAS_CORETYPE', None)
         if kernel:
             env['OPENBLAS_CORETYPE'] = kernel
-        out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
-        ms = ms_of(out)
         name = kernel or 'default'
+        run = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if run.returncode != 0 and kernel is not None:
+            # SIGILL: this CPU lacks the kernel's instructions (SkylakeX's
+            # AVX-512 on a CPU without it); the other candidates stand
+            log('  peer, OpenBLAS kernel %-8s    cannot run here (exit %d)' % (
+                name, run.returncode))
+            continue
+        if run.returncode != 0:
+            raise subprocess.CalledProcessError(run.returncode, cmd, run.stdout, run.stderr)
+        out = run.stdout
+        ms = ms_of(out)
         log('  peer, OpenBLAS kernel %-8s %9.0f ms per clip' % (name, ms))
         if best is None or ms < best[1]:
             best = (name, ms, out)
