@@ -14,6 +14,17 @@ typedef struct {
   GHashTable *windows;        /* w32 << 16 | w16 -> UfDescriptors*, other windows */
 } UfSubmitter;
 
+/* Frames in flight to the ring: a stream uploads while the queue still
+ * runs a pass (of a batch of many streams, maybe long), so it waits only
+ * when this many of its uploads are still queued. */
+#define UF_UPLOADS_IN_FLIGHT 4
+
+typedef struct {
+  UfSubmitter sub;
+  UfBuffer staging;           /* grows with the frame size */
+  guint64 submitted;          /* when (the session's upload count), 0: idle */
+} UfUpload;
+
 struct _UfSession {
   UfModel *model;
   UfDevice *dev;
@@ -29,8 +40,7 @@ struct _UfSession {
   UfBatch *batch;
   guint32 slot_floats;
   UfBuffer arena, ring, control, results;
-  UfBuffer staging;           /* grows with the frame size; only the upload set binds it */
-  UfBuffer no_staging;        /* what the forward pass's set binds instead */
+  UfBuffer no_staging;        /* what the forward pass's set binds instead of a staging buffer */
 
   GMutex run_lock;
   UfSubmitter run;
@@ -39,8 +49,9 @@ struct _UfSession {
   double stage_ms[UF_MAX_STAGES];
 
   GMutex upload_lock;
-  UfSubmitter upload;
-  gboolean upload_pending;
+  UfUpload uploads[UF_UPLOADS_IN_FLIGHT];
+  guint n_uploads;            /* made so far, on demand */
+  guint64 n_submitted;
 
   guint test_run_delay_ms;    /* test-only: UF_TEST_RUN_DELAY_MS, see uf_session_run */
 };

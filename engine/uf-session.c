@@ -272,10 +272,7 @@ uf_session_new_full (UfModel *model, const UfSessionConfig *config, guint window
       && uf_buffer_create (ss->dev, ring_bytes, FALSE, &ss->ring, error)
       && uf_buffer_create (ss->dev, control_bytes, TRUE, &ss->control, error)
       && uf_buffer_create (ss->dev, results_bytes, TRUE, &ss->results, error)
-      && uf_buffer_create (ss->dev, 16, TRUE, &ss->staging, error)
-      && uf_buffer_create (ss->dev, 16, TRUE, &ss->no_staging, error)
-      && submitter_init (ss, &ss->upload, error)
-      && submitter_bind (ss, &ss->upload, &ss->staging, error);
+      && uf_buffer_create (ss->dev, 16, TRUE, &ss->no_staging, error);
   if (ok && windows)
     ok = submitter_init (ss, &ss->run, error)
         && submitter_bind (ss, &ss->run, &ss->no_staging, error)
@@ -287,14 +284,50 @@ uf_session_new_full (UfModel *model, const UfSessionConfig *config, guint window
   return ss;
 }
 
+/* Waits for @u's upload (if any) to have run. upload_lock held. */
 static void
-wait_upload (UfSession *ss)
+wait_upload (UfSession *ss, UfUpload *u)
 {
-  if (ss->upload_pending) {
-    vkWaitForFences (ss->dev->device, 1, &ss->upload.fence, VK_TRUE, UINT64_MAX);
-    vkResetFences (ss->dev->device, 1, &ss->upload.fence);
-    ss->upload_pending = FALSE;
+  if (u->submitted) {
+    vkWaitForFences (ss->dev->device, 1, &u->sub.fence, VK_TRUE, UINT64_MAX);
+    vkResetFences (ss->dev->device, 1, &u->sub.fence);
+    u->submitted = 0;
   }
+}
+
+/* An upload whose staging buffer may be rewritten: one that has run, a new
+ * one while fewer than UF_UPLOADS_IN_FLIGHT exist, else the oldest, waited
+ * for. upload_lock held. */
+static UfUpload *
+idle_upload (UfSession *ss, GError **error)
+{
+  UfUpload *oldest = NULL;
+  for (guint i = 0; i < ss->n_uploads; i++) {
+    UfUpload *u = &ss->uploads[i];
+    if (u->submitted && vkGetFenceStatus (ss->dev->device, u->sub.fence) == VK_SUCCESS) {
+      vkResetFences (ss->dev->device, 1, &u->sub.fence);
+      u->submitted = 0;
+    }
+    if (u->submitted == 0)
+      return u;
+    if (oldest == NULL || u->submitted < oldest->submitted)
+      oldest = u;
+  }
+  if (ss->n_uploads < UF_UPLOADS_IN_FLIGHT) {
+    UfUpload *u = &ss->uploads[ss->n_uploads];
+    if (!uf_buffer_create (ss->dev, 16, TRUE, &u->staging, error)
+        || !submitter_init (ss, &u->sub, error)
+        || !submitter_bind (ss, &u->sub, &u->staging, error)) {
+      submitter_clear (ss, &u->sub);
+      uf_buffer_destroy (ss->dev, &u->staging);
+      memset (u, 0, sizeof (*u));
+      return NULL;
+    }
+    ss->n_uploads++;
+    return u;
+  }
+  wait_upload (ss, oldest);
+  return oldest;
 }
 
 void
@@ -302,19 +335,21 @@ uf_session_free (UfSession *ss)
 {
   if (ss == NULL)
     return;
-  /* Runs complete before uf_session_run returns; only an upload may still
-   * be in flight. Its own fence, not vkDeviceWaitIdle: the device's queue
-   * may be in use by other sessions of a shared model. */
-  wait_upload (ss);
+  /* Runs complete before uf_session_run returns; only uploads may still
+   * be in flight. Their own fences, not vkDeviceWaitIdle: the device's
+   * queue may be in use by other sessions of a shared model. */
+  for (guint i = 0; i < ss->n_uploads; i++) {
+    wait_upload (ss, &ss->uploads[i]);
+    submitter_clear (ss, &ss->uploads[i].sub);
+    uf_buffer_destroy (ss->dev, &ss->uploads[i].staging);
+  }
   submitter_clear (ss, &ss->run);
-  submitter_clear (ss, &ss->upload);
   if (ss->queries)
     vkDestroyQueryPool (ss->dev->device, ss->queries, NULL);
   uf_buffer_destroy (ss->dev, &ss->arena);
   uf_buffer_destroy (ss->dev, &ss->ring);
   uf_buffer_destroy (ss->dev, &ss->control);
   uf_buffer_destroy (ss->dev, &ss->results);
-  uf_buffer_destroy (ss->dev, &ss->staging);
   uf_buffer_destroy (ss->dev, &ss->no_staging);
   g_free (ss->passes);
   if (ss->batch)
@@ -334,8 +369,13 @@ uf_session_get_ring_slots (UfSession *ss)
 gsize
 uf_session_get_device_bytes (UfSession *ss)
 {
-  return ss->arena.size + ss->ring.size + ss->control.size + ss->results.size
-      + ss->staging.size + ss->no_staging.size;
+  gsize staging = 0;
+  g_mutex_lock (&ss->upload_lock);
+  for (guint i = 0; i < ss->n_uploads; i++)
+    staging += ss->uploads[i].staging.size;
+  g_mutex_unlock (&ss->upload_lock);
+  return ss->arena.size + ss->ring.size + ss->control.size + ss->results.size + staging
+      + ss->no_staging.size;
 }
 
 static void
@@ -634,13 +674,13 @@ frame_geometry (UfSession *ss, const UfFrame *f, UfPreprocessArgs *a)
 }
 
 static gboolean
-ensure_staging (UfSession *ss, gsize bytes, GError **error)
+ensure_staging (UfSession *ss, UfUpload *u, gsize bytes, GError **error)
 {
-  if (ss->staging.size >= bytes)
+  if (u->staging.size >= bytes)
     return TRUE;
-  uf_buffer_destroy (ss->dev, &ss->staging);
-  return uf_buffer_create (ss->dev, bytes, TRUE, &ss->staging, error)
-      && submitter_bind (ss, &ss->upload, &ss->staging, error);
+  uf_buffer_destroy (ss->dev, &u->staging);
+  return uf_buffer_create (ss->dev, bytes, TRUE, &u->staging, error)
+      && submitter_bind (ss, &u->sub, &u->staging, error);
 }
 
 gboolean
@@ -676,35 +716,36 @@ uf_session_upload_frame (UfSession *ss, guint slot, const UfFrame *frame, GError
   }
 
   g_mutex_lock (&ss->upload_lock);
-  wait_upload (ss);           /* the staging buffer is about to be rewritten */
-  gboolean ok = ensure_staging (ss, total, error);
+  UfUpload *u = idle_upload (ss, error);   /* its staging buffer is about to be rewritten */
+  gboolean ok = u != NULL && ensure_staging (ss, u, total, error);
   if (ok) {
     for (guint i = 0; i < l.n_planes; i++)
       for (guint r = 0; r < l.rows[i]; r++)
-        memcpy ((guint8 *) ss->staging.mapped + a.plane_off[i] + (gsize) r * a.stride[i],
+        memcpy ((guint8 *) u->staging.mapped + a.plane_off[i] + (gsize) r * a.stride[i],
             frame->planes[i] + (gsize) r * frame->strides[i], l.row_bytes[i]);
     VkCommandBufferBeginInfo bi = {
       .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
       .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT,
     };
-    vkBeginCommandBuffer (ss->upload.cb, &bi);
+    vkBeginCommandBuffer (u->sub.cb, &bi);
     UfRecorder rec;
-    uf_rec_init (&rec, ss->dev, ss->upload.cb, ss->upload.descriptors.set, VK_NULL_HANDLE);
+    uf_rec_init (&rec, ss->dev, u->sub.cb, u->sub.descriptors.set, VK_NULL_HANDLE);
     uf_op_preprocess_record (&rec, &a);
     ok = uf_rec_finish (&rec, error);
-    vkEndCommandBuffer (ss->upload.cb);
+    vkEndCommandBuffer (u->sub.cb);
   }
   if (ok) {
     VkSubmitInfo si = {
       .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
       .commandBufferCount = 1,
-      .pCommandBuffers = &ss->upload.cb,
+      .pCommandBuffers = &u->sub.cb,
     };
     g_mutex_lock (&ss->dev->queue_lock);
-    VkResult r = vkQueueSubmit (ss->dev->queue, 1, &si, ss->upload.fence);
+    VkResult r = vkQueueSubmit (ss->dev->queue, 1, &si, u->sub.fence);
     g_mutex_unlock (&ss->dev->queue_lock);
     ok = uf_vk_check (r, "vkQueueSubmit", error);
-    ss->upload_pending = ok;
+    if (ok)
+      u->submitted = ++ss->n_submitted;
   }
   g_mutex_unlock (&ss->upload_lock);
   return ok;
