@@ -9,27 +9,30 @@
 #include "uf-metadata.h"
 #include "uf-session-private.h"
 
+/* Everything below runs under the pass's run_lock: one run at a time. */
 struct _UfBatch {
   gint ref_count;
   UfModel *model;
   guint max_windows;
-  GMutex lock;                  /* one run at a time */
   UfSession *pass;              /* ring of max_windows * T slots */
-  VkCommandPool pool;
-  VkCommandBuffer gather;
+  VkCommandBuffer gather;       /* from the pass's command pool */
   guint64 passes, windows;
 };
 
+/* The most windows the family takes (up to @wanted) whose activations and
+ * ring (a window's frames each, and the T more every session keeps) fit
+ * the device's largest storage buffer; at least one, which the session
+ * then refuses with an error if even that does not fit. */
 static guint
 windows_that_fit (UfModel *model, guint wanted)
 {
-  const UfNetLayout *layout = uf_model_layout (model);
   gsize limit = model->dev->props.limits.maxStorageBufferRange;
-  gsize per_window = MAX (layout->arena_floats * sizeof (float),
-      (gsize) model->info.frames * 3 * model->info.crop_height * model->info.crop_width
-      * sizeof (float));
-  guint fit = MAX (limit / per_window, 1);
-  return MIN (MIN (wanted, MAX (model->arch->max_batch, 1)), fit);
+  gsize arena = uf_model_layout (model)->arena_floats * sizeof (float);
+  gsize frames = (gsize) model->info.frames * 3 * model->info.crop_height
+      * model->info.crop_width * sizeof (float);
+  gsize ring_fit = limit / frames;
+  gsize fit = MIN (limit / arena, ring_fit > 1 ? ring_fit - 1 : 1);
+  return MAX (MIN (MIN (wanted, MAX (model->arch->max_batch, 1)), fit), 1);
 }
 
 UfBatch *
@@ -38,26 +41,20 @@ uf_batch_new (UfModel *model, guint max_windows, GError **error)
   UfBatch *batch = g_new0 (UfBatch, 1);
   batch->ref_count = 1;
   batch->model = uf_model_ref (model);
-  g_mutex_init (&batch->lock);
   batch->max_windows = windows_that_fit (model, MAX (max_windows, 1));
   UfSessionConfig config = { .ring_slots = batch->max_windows * model->info.frames };
-  VkCommandPoolCreateInfo pi = {
-    .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
-    .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
-    .queueFamilyIndex = model->dev->queue_family,
-  };
-  VkCommandBufferAllocateInfo ai = {
-    .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
-    .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
-    .commandBufferCount = 1,
-  };
   batch->pass = uf_session_new_full (model, &config, batch->max_windows, error);
-  gboolean ok = batch->pass != NULL
-      && uf_vk_check (vkCreateCommandPool (model->dev->device, &pi, NULL, &batch->pool),
-          "vkCreateCommandPool", error);
-  ai.commandPool = batch->pool;
-  ok = ok && uf_vk_check (vkAllocateCommandBuffers (model->dev->device, &ai, &batch->gather),
-      "vkAllocateCommandBuffers", error);
+  gboolean ok = batch->pass != NULL;
+  if (ok) {
+    VkCommandBufferAllocateInfo ai = {
+      .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+      .commandPool = batch->pass->run.pool,
+      .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+      .commandBufferCount = 1,
+    };
+    ok = uf_vk_check (vkAllocateCommandBuffers (model->dev->device, &ai, &batch->gather),
+        "vkAllocateCommandBuffers", error);
+  }
   if (!ok) {
     uf_batch_unref (batch);
     return NULL;
@@ -81,10 +78,8 @@ uf_batch_unref (UfBatch *batch)
 {
   if (batch == NULL || !g_atomic_int_dec_and_test (&batch->ref_count))
     return;
+  /* the gather command buffer goes with the pass's pool */
   g_clear_pointer (&batch->pass, uf_session_free);
-  if (batch->pool)
-    vkDestroyCommandPool (batch->model->dev->device, batch->pool, NULL);
-  g_mutex_clear (&batch->lock);
   uf_model_unref (batch->model);
   g_free (batch);
 }
@@ -110,12 +105,12 @@ uf_batch_get_device_bytes (UfBatch *batch)
 void
 uf_batch_get_counts (UfBatch *batch, guint64 *passes, guint64 *windows)
 {
-  g_mutex_lock (&batch->lock);
+  g_mutex_lock (&batch->pass->run_lock);
   if (passes)
     *passes = batch->passes;
   if (windows)
     *windows = batch->windows;
-  g_mutex_unlock (&batch->lock);
+  g_mutex_unlock (&batch->pass->run_lock);
 }
 
 /* The copy of @n members' windows into the pass's ring. Uploads that wrote
@@ -171,12 +166,10 @@ run_pass (UfBatch *batch, const UfBatchMember *members, guint n, GError **error)
     if (!check_member (batch, &members[b], error))
       return FALSE;
   UfSession *pass = batch->pass;
-  g_mutex_lock (&pass->run_lock);
   gboolean ok = record_gather (batch, members, n, error)
       && uf_session_submit_pass (pass, batch->gather, n, error);
   for (guint b = 0; ok && b < n; b++)
     uf_session_fill_result (pass, b, members[b].result);
-  g_mutex_unlock (&pass->run_lock);
   if (ok) {
     batch->passes++;
     batch->windows += n;
@@ -188,19 +181,17 @@ gboolean
 uf_batch_run (UfBatch *batch, const UfBatchMember *members, guint n_members, GError **error)
 {
   gboolean ok = TRUE;
-  g_mutex_lock (&batch->lock);
+  g_mutex_lock (&batch->pass->run_lock);
   for (guint first = 0; ok && first < n_members; first += batch->max_windows)
     ok = run_pass (batch, members + first, MIN (batch->max_windows, n_members - first), error);
-  g_mutex_unlock (&batch->lock);
+  g_mutex_unlock (&batch->pass->run_lock);
   return ok;
 }
 
 gboolean
 uf_batch_profile_ops (UfBatch *batch, guint n_windows, UfOpClassTime *classes, GError **error)
 {
-  g_mutex_lock (&batch->lock);
-  gboolean ok = uf_session_profile_pass (batch->pass,
-      CLAMP (n_windows, 1, batch->max_windows), classes, error);
-  g_mutex_unlock (&batch->lock);
-  return ok;
+  /* takes the pass's run_lock itself */
+  return uf_session_profile_pass (batch->pass, CLAMP (n_windows, 1, batch->max_windows),
+      classes, error);
 }

@@ -83,6 +83,17 @@ uf_rec_dispatch (UfRecorder *rec, UfShaderId shader, const guint32 *spec, guint 
     g_ptr_array_add (rec->wanted, uf_pipeline_key_new (shader, spec, n_spec));
     return;
   }
+  /* a network too large for the device (frames, input size, a batch of
+   * many windows) is refused when it is recorded, not dispatched past
+   * the limits */
+  const guint32 *max = rec->dev->props.limits.maxComputeWorkGroupCount;
+  if (gx > max[0] || gy > max[1] || gz > max[2]) {
+    g_set_error (&rec->error, UF_ERROR, UF_ERROR_OUT_OF_MEMORY, "the network needs a "
+        "dispatch of %u x %u x %u workgroups (%s), more than this device's %u x %u x %u; "
+        "use fewer frames, a smaller input or a smaller batch", gx, gy, gz,
+        uf_shader_code (shader)->name, max[0], max[1], max[2]);
+    return;
+  }
   VkPipeline pipeline = uf_device_get_pipeline (rec->dev, shader, spec, n_spec, &rec->error);
   if (pipeline == VK_NULL_HANDLE)
     return;

@@ -1,8 +1,10 @@
-/* uf-session.c: per-stream state. The forward pass is recorded once into
- * run_cb and replayed for every window: the window's slot numbers are the
- * only thing that changes, and they live in the host-visible control
- * buffer. Frames are preprocessed by a separate command buffer on the
- * upload side, so a stream can upload while a window runs. */
+/* uf-session.c: per-stream state. The forward pass is recorded once (for
+ * a batch's pass, once per window count) and replayed for every window:
+ * the window's slot numbers are the only thing that changes, and they live
+ * in the host-visible control buffer. Frames are preprocessed by command
+ * buffers of their own on the upload side (a few in flight), so a stream
+ * can upload while a window runs. A session in a batch has no pass: it
+ * holds its frames, and uf-batch.c gathers them. */
 #include <math.h>
 #include <string.h>
 #include "uf-session-private.h"

@@ -123,23 +123,33 @@ uniformer_model_cache_acquire (UniformerModelCache * cache, const gchar * device
   return model;
 }
 
+/* The entry holding @model, and its key in *key. cache->lock held. */
+static Entry *
+entry_of (UniformerModelCache * cache, UfModel * model, gpointer * key)
+{
+  GHashTableIter it;
+  gpointer k, value;
+
+  g_hash_table_iter_init (&it, cache->entries);
+  while (g_hash_table_iter_next (&it, &k, &value))
+    if (((Entry *) value)->model == model) {
+      if (key)
+        *key = k;
+      return value;
+    }
+  return NULL;
+}
+
 void
 uniformer_model_cache_release (UniformerModelCache * cache, UfModel * model)
 {
-  GHashTableIter it;
-  gpointer key, value;
+  gpointer key;
+  Entry *e;
 
   g_mutex_lock (&cache->lock);
-  g_hash_table_iter_init (&it, cache->entries);
-  while (g_hash_table_iter_next (&it, &key, &value)) {
-    Entry *e = value;
-
-    if (e->model != model)
-      continue;
-    if (--e->users == 0)
-      g_hash_table_iter_remove (&it);   /* frees e */
-    break;
-  }
+  e = entry_of (cache, model, &key);
+  if (e && --e->users == 0)
+    g_hash_table_remove (cache->entries, key);  /* frees e */
   g_mutex_unlock (&cache->lock);
   uf_model_unref (model);
 }
@@ -148,25 +158,17 @@ UniformerBatcher *
 uniformer_model_cache_get_batcher (UniformerModelCache * cache, UfModel * model,
     guint max_batch, GError ** error)
 {
-  GHashTableIter it;
-  gpointer value;
   UniformerBatcher *batcher = NULL;
-  gboolean found = FALSE;
+  Entry *e;
 
   g_mutex_lock (&cache->lock);
-  g_hash_table_iter_init (&it, cache->entries);
-  while (!found && g_hash_table_iter_next (&it, NULL, &value)) {
-    Entry *e = value;
-
-    if (e->model != model)
-      continue;
-    found = TRUE;
-    if (e->batcher == NULL)
-      e->batcher = uniformer_batcher_new (model, max_batch, error);
-    batcher = e->batcher ? uniformer_batcher_ref (e->batcher) : NULL;
-  }
+  e = entry_of (cache, model, NULL);
+  if (e && e->batcher == NULL)
+    e->batcher = uniformer_batcher_new (model, max_batch, error);
+  if (e && e->batcher)
+    batcher = uniformer_batcher_ref (e->batcher);
   g_mutex_unlock (&cache->lock);
-  if (!found)
+  if (e == NULL)
     g_set_error (error, UF_ERROR, UF_ERROR_ARGUMENT, "the model is not in the cache");
   return batcher;
 }
@@ -174,15 +176,12 @@ uniformer_model_cache_get_batcher (UniformerModelCache * cache, UfModel * model,
 guint
 uniformer_model_cache_users (UniformerModelCache * cache, UfModel * model)
 {
-  GHashTableIter it;
-  gpointer value;
-  guint users = 0;
+  Entry *e;
+  guint users;
 
   g_mutex_lock (&cache->lock);
-  g_hash_table_iter_init (&it, cache->entries);
-  while (g_hash_table_iter_next (&it, NULL, &value))
-    if (((Entry *) value)->model == model)
-      users = ((Entry *) value)->users;
+  e = entry_of (cache, model, NULL);
+  users = e ? e->users : 0;
   g_mutex_unlock (&cache->lock);
   return users;
 }
