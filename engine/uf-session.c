@@ -10,7 +10,6 @@
 #include "uf-session-private.h"
 #include "ops/uf-ops.h"
 
-#define MAX_FRAME_SIDE 16384
 #define MAX_TIMESTAMPS (UF_MAX_STAGES + 1)
 
 static gboolean
@@ -618,41 +617,6 @@ uf_session_get_stage_name (UfSession *ss, guint stage)
 
 /* ---- frame upload -------------------------------------------------------- */
 
-typedef struct {
-  guint n_planes;
-  gsize row_bytes[3];
-  guint rows[3];
-} FrameLayout;
-
-static gboolean
-frame_layout (const UfFrame *f, FrameLayout *l, GError **error)
-{
-  static const guint packed_bpp[] = { 3, 4, 4, 4, 4 };
-  if (f->width == 0 || f->height == 0 || f->width > MAX_FRAME_SIDE
-      || f->height > MAX_FRAME_SIDE || (guint) f->format > UF_PIXEL_FORMAT_NV12) {
-    g_set_error (error, UF_ERROR, UF_ERROR_ARGUMENT, "unsupported frame: format %d, %ux%u",
-        f->format, f->width, f->height);
-    return FALSE;
-  }
-  guint cw = (f->width + 1) / 2, ch = (f->height + 1) / 2;
-  memset (l, 0, sizeof (*l));
-  if (f->format <= UF_PIXEL_FORMAT_RGBX) {
-    *l = (FrameLayout) { 1, { (gsize) f->width * packed_bpp[f->format] }, { f->height } };
-  } else if (f->format == UF_PIXEL_FORMAT_I420) {
-    *l = (FrameLayout) { 3, { f->width, cw, cw }, { f->height, ch, ch } };
-  } else {
-    *l = (FrameLayout) { 2, { f->width, 2 * cw }, { f->height, ch } };
-  }
-  for (guint i = 0; i < l->n_planes; i++)
-    if (f->planes[i] == NULL || f->strides[i] < l->row_bytes[i]) {
-      g_set_error (error, UF_ERROR, UF_ERROR_ARGUMENT, "frame plane %u is missing or its "
-          "stride %" G_GSIZE_FORMAT " is below its row size %" G_GSIZE_FORMAT, i,
-          f->strides[i], l->row_bytes[i]);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* Resize geometry: the official protocol scales the short side to the crop
  * size (long side floor(long/short*size)) and takes the centre; for a
  * non-square input the scale is the one that covers the whole crop. */
@@ -688,8 +652,8 @@ ensure_staging (UfSession *ss, UfUpload *u, gsize bytes, GError **error)
 gboolean
 uf_session_upload_frame (UfSession *ss, guint slot, const UfFrame *frame, GError **error)
 {
-  FrameLayout l;
-  if (!frame_layout (frame, &l, error))
+  UfFrameLayout l;
+  if (!uf_frame_get_layout (frame, &l, error))
     return FALSE;
   if (slot >= ss->ring_slots) {
     g_set_error (error, UF_ERROR, UF_ERROR_ARGUMENT, "slot %u is outside the ring of %u slots",

@@ -150,6 +150,22 @@ typedef struct {
   gboolean yuv_full_range;      /* YUV formats only; FALSE = 16..235 */
 } UfFrame;
 
+/* How a frame's planes lie in memory: rows of row_bytes each. */
+typedef struct {
+  guint n_planes;
+  gsize row_bytes[3];
+  guint rows[3];
+} UfFrameLayout;
+
+/* FALSE (with the reason) for a frame the engine cannot take. */
+gboolean uf_frame_get_layout (const UfFrame *frame, UfFrameLayout *layout, GError **error);
+/* The part of @frame inside the rectangle (x, y, w, h), clipped to the
+ * frame, as a frame whose planes point into @frame's (YUV formats start
+ * it on an even pixel, for their half-size chroma). FALSE when less than
+ * 2x2 pixels of it lie inside the frame. */
+gboolean uf_frame_crop (const UfFrame *frame, gint64 x, gint64 y, gint64 w, gint64 h,
+    UfFrame *out);
+
 typedef struct {
   guint num_classes;
   float *logits;                /* num_classes floats, filled by the run */

@@ -35,6 +35,26 @@
  *     videotestsrc is-live=true pattern=ball ! uniformerinfer ! fakesink
  * ]| classifies two streams with one loaded model.
  *
+ * ## Regions: an action per person
+ *
+ * With #GstUniformerInfer:region-mode=meta the element classifies each
+ * region an upstream detector and tracker attached as
+ * #GstVideoRegionOfInterestMeta, one window per track (the meta's `id`),
+ * each of its region's crop, sampled by timestamp on the buffers that
+ * region is on; #GstUniformerInfer:region-mode=fixed does the same for
+ * the rectangles of #GstUniformerInfer:regions. A track's result goes on
+ * its region's meta as a "uniformer" parameter structure and in the
+ * "uniformer" message, both with `track-id` and the region's box; its
+ * action events carry `track-id` too, and end with reason "track-lost"
+ * when the track is dropped (#GstUniformerInfer:track-timeout). The windows
+ * of all tracks (and of all elements sharing the model) run in the same
+ * batches.
+ * |[
+ * gst-launch-1.0 -m filesrc location=cam.mp4 ! decodebin ! videoconvert ! \
+ *     uniformerinfer region-mode=fixed regions="0,0,320,240;320,0,320,240" ! \
+ *     uniformeroverlay ! videoconvert ! autovideosink
+ * ]| classifies the two halves of the top of the picture on their own.
+ *
  * ## Action events
  *
  * With #GstUniformerInfer:actions on (the default) the element also says
@@ -170,16 +190,14 @@ gst_uniformer_infer_sink_event (GstBaseTransform * trans, GstEvent * event)
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_FLUSH_START:
       /* not serialized: the streaming thread may be waiting for a run */
-      if (self->worker)
-        uniformer_worker_set_flushing (self->worker, TRUE);
+      uniformer_infer_set_flushing (self, TRUE);
       break;
     case GST_EVENT_FLUSH_STOP:
       GST_DEBUG_OBJECT (self, "flush: emptying the window");
       uniformer_infer_reset_stream (self);
       /* the open actions end at what comes next: a segment makes it a seek */
       self->flushed = TRUE;
-      if (self->worker)
-        uniformer_worker_set_flushing (self->worker, FALSE);
+      uniformer_infer_set_flushing (self, FALSE);
       break;
     case GST_EVENT_SEGMENT:
       /* A repeated segment (sent again with new caps, say) changes nothing. */
@@ -298,10 +316,11 @@ drop_model (GstUniformerInfer * self)
   release_model (&cache, &model);
 }
 
+/* Frees the retired tracks, waiting for a pass one may be in, then their model. */
 static void
 release_retired (GstUniformerInfer * self)
 {
-  g_clear_pointer (&self->retired, uniformer_worker_free);
+  uniformer_infer_free_retired (self, TRUE);
   release_model (&self->retired_cache, &self->retired_model);
 }
 
@@ -380,28 +399,63 @@ gst_uniformer_infer_set_context (GstElement * element, GstContext * context)
   GST_ELEMENT_CLASS (parent_class)->set_context (element, context);
 }
 
+/* The tracks a start begins with: the whole frame, or the fixed regions;
+ * meta mode makes them as regions appear. */
+static gboolean
+add_initial_tracks (GstUniformerInfer * self, GArray * fixed)
+{
+  if (self->region_mode == GST_UNIFORMER_REGION_MODE_FRAME)
+    return uniformer_infer_add_track (self, UNIFORMER_FRAME_TRACK, NULL, NULL) != NULL;
+  if (self->region_mode != GST_UNIFORMER_REGION_MODE_FIXED)
+    return TRUE;
+  if (fixed == NULL || fixed->len == 0) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("region-mode=fixed needs at least one "
+            "rectangle in the regions property."), ("regions is empty"));
+    return FALSE;
+  }
+  if (fixed->len > self->max_tracks) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("regions lists %u rectangles, more than "
+            "max-tracks (%u).", fixed->len, self->max_tracks), (NULL));
+    return FALSE;
+  }
+  for (guint i = 0; i < fixed->len; i++)
+    if (!uniformer_infer_add_track (self, (gint) i, UNIFORMER_FIXED_REGION_TYPE,
+            &g_array_index (fixed, GstVideoRectangle, i)))
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 gst_uniformer_infer_start (GstBaseTransform * trans)
 {
   GstUniformerInfer *self = GST_UNIFORMER_INFER (trans);
   GError *error = NULL;
   gchar *path, *device;
-  UfSessionConfig config = { 0 };
   guint frames, max_batch;
   GstClockTime batch_timeout;
+  UfResizeMode resize_mode;
   gboolean share;
   UniformerBatcher *batcher = NULL;
+  GArray *fixed;
 
   GST_OBJECT_LOCK (self);
   path = g_strdup (self->model_path ? self->model_path : uniformer_infer_default_model_path ());
   device = g_strdup (self->device_name);
-  config.resize_mode = self->resize_mode;
+  resize_mode = self->resize_mode;
   share = self->share_model;
   max_batch = self->max_batch;
   batch_timeout = self->batch_timeout;
+  self->region_mode = self->region_mode_prop;
+  self->region_type = self->region_type_prop && *self->region_type_prop ?
+      g_quark_from_string (self->region_type_prop) : 0;
+  self->max_tracks = self->max_tracks_prop;
+  fixed = self->regions_prop ? g_array_ref (self->regions_prop) : NULL;
+  self->cur = self->props;
+  self->n_tracks = 0;
+  self->regions_refused = 0;
   GST_OBJECT_UNLOCK (self);
 
-  /* a worker stopped before may still be finishing its last run */
+  /* tracks stopped before may still be finishing their last run */
   release_retired (self);
   UniformerModelCache *cache = share ? find_model_cache (self) : NULL;
   UfModel *model;
@@ -425,41 +479,35 @@ gst_uniformer_infer_start (GstBaseTransform * trans)
   self->device = uf_device_ref (uf_model_get_device (self->model));
   self->info = uf_model_get_info (self->model);
   frames = self->info->frames;
-  config.ring_slots = uniformer_window_ring_size (frames);
   /* the windows run in the batches of the model's batcher: shared with the
    * elements that share the model, else the element's own, whose passes
-   * hold only its one window */
+   * hold the element's windows only (one at a time in frame mode) */
   batcher = self->model_cache ? uniformer_model_cache_get_batcher (self->model_cache,
-      self->model, max_batch, &error) : uniformer_batcher_new (self->model, 1, &error);
+      self->model, max_batch, &error) : uniformer_batcher_new (self->model,
+      self->region_mode == GST_UNIFORMER_REGION_MODE_FRAME ? 1 : max_batch, &error);
   if (batcher == NULL) {
     UNIFORMER_POST_ENGINE_ERROR (self, error, path, NULL);
     goto failed;
   }
-  config.batch = uniformer_batcher_get_batch (batcher);
-  self->session = uf_session_new (self->model, &config, &error);
-  if (self->session == NULL) {
-    UNIFORMER_POST_ENGINE_ERROR (self, error, path, NULL);
+  self->track_config = (UniformerTrackConfig) {
+  self->model, batcher, resize_mode, batch_timeout};
+  self->track_device_bytes = 0;
+  self->rate = uniformer_infer_sampling_rate (self, &self->cur);
+  self->flushing = FALSE;
+  self->action_events = g_array_new (FALSE, FALSE, sizeof (UniformerActionEvent));
+  gst_video_info_init (&self->vinfo);
+  if (!add_initial_tracks (self, fixed))
     goto failed;
-  }
   char *paths = uf_device_describe_paths (self->device);
   GST_INFO_OBJECT (self, "model %s (%s): %u frames of %ux%u, %u classes, on %s (%s)", path,
       self->info->name, frames, self->info->crop_width, self->info->crop_height,
       self->info->num_classes, uf_device_get_name (self->device), paths);
   g_free (paths);
 
-  self->worker = uniformer_worker_new (self->session, batcher, frames,
-      self->info->num_classes, batch_timeout);
-  g_clear_pointer (&batcher, uniformer_batcher_unref);
-  uniformer_window_init (&self->window, frames, UNIFORMER_INFER_DEFAULT_INFERENCE_INTERVAL);
-  uniformer_deferred_init (&self->deferred, config.ring_slots);
-  uniformer_sampler_init (&self->sampler, 0, 0);
-  gst_video_info_init (&self->vinfo);
   self->live_known = FALSE;
   self->reported_latency = 0;
   self->flow = GST_FLOW_OK;
-  self->warned_untimed = FALSE;
-  uniformer_actions_init (&self->actions, self->info->num_classes);
-  self->action_events = g_array_new (FALSE, FALSE, sizeof (UniformerActionEvent));
+  self->warned_untimed = self->warned_tracks = FALSE;
   self->flushed = FALSE;
   self->skip_warned_at = GST_CLOCK_TIME_NONE;
   self->skips_unwarned = 0;
@@ -477,18 +525,22 @@ gst_uniformer_infer_start (GstBaseTransform * trans)
   self->windows_classified = self->windows_skipped = 0;
   self->last_inference_ns = self->total_inference_ns = 0;
   self->total_batch_size = 0;
-  self->own_device_bytes = uf_session_get_device_bytes (self->session);
   self->shared_device_bytes = uf_model_get_device_bytes (self->model)
-      + uf_batch_get_device_bytes (config.batch);
+      + uf_batch_get_device_bytes (uniformer_batcher_get_batch (batcher));
   GST_OBJECT_UNLOCK (self);
   g_free (path);
   g_free (device);
+  g_clear_pointer (&fixed, g_array_unref);
   return TRUE;
 
 failed:
   g_free (path);
   g_free (device);
-  g_clear_pointer (&batcher, uniformer_batcher_unref);
+  g_clear_pointer (&fixed, g_array_unref);
+  uniformer_infer_retire_tracks (self);
+  uniformer_infer_free_retired (self, TRUE);
+  g_clear_pointer (&self->action_events, g_array_unref);
+  g_clear_pointer (&self->track_config.batcher, uniformer_batcher_unref);
   drop_model (self);
   g_clear_pointer (&self->device, uf_device_unref);
   self->info = NULL;
@@ -507,28 +559,27 @@ gst_uniformer_infer_stop (GstBaseTransform * trans)
         : UNIFORMER_ACTION_REASON_STOPPED);
     uniformer_infer_send_actions (self, FALSE);
   }
-  uniformer_actions_clear (&self->actions);
   g_clear_pointer (&self->action_events, g_array_unref);
+  g_queue_clear_full (&self->ready, uniformer_report_free);
 
-  /* The worker drops a window still queued; one in a pass ends with it:
-   * the state change does not wait for the GPU. start() or finalize()
-   * waits for that pass and frees the worker and its session, then the
-   * model (and with it maybe the device and the batcher). */
-  if (self->worker) {
-    uniformer_worker_stop (self->worker);
-    release_retired (self);
-    self->retired = g_steal_pointer (&self->worker);
+  /* A track's worker drops a window still queued; one in a pass ends with
+   * it: the state change does not wait for the GPU. start() or finalize()
+   * waits for that pass and frees the track, then the model (and with it
+   * maybe the device and the batcher). */
+  uniformer_infer_retire_tracks (self);
+  uniformer_infer_free_retired (self, FALSE);
+  g_clear_pointer (&self->track_config.batcher, uniformer_batcher_unref);
+  self->track_config.model = NULL;
+  if (self->retired->len > 0 && self->retired_model == NULL) {
     GST_OBJECT_LOCK (self);
     self->retired_model = g_steal_pointer (&self->model);
     self->retired_cache = g_steal_pointer (&self->model_cache);
     GST_OBJECT_UNLOCK (self);
+  } else {
+    /* waits only when an earlier stop's tracks are still in a pass */
+    release_retired (self);
+    drop_model (self);
   }
-  self->session = NULL;
-  g_queue_clear_full (&self->ready, uniformer_report_free);
-  uniformer_window_clear (&self->window);
-  uniformer_deferred_clear (&self->deferred);
-  uniformer_smoother_clear (&self->smoother);
-  drop_model (self);
   self->info = NULL;
   if (self->device) {
     messages = uf_device_get_validation_message_count (self->device);
@@ -547,8 +598,8 @@ gst_uniformer_infer_change_state (GstElement * element, GstStateChange transitio
 
   /* Deactivating the pads waits for the streaming thread: let it stop
    * waiting for a classification first. */
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY && self->worker)
-    uniformer_worker_set_flushing (self->worker, TRUE);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    uniformer_infer_set_flushing (self, TRUE);
   return GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 }
 
@@ -561,6 +612,11 @@ gst_uniformer_infer_finalize (GObject * object)
   GstUniformerInfer *self = GST_UNIFORMER_INFER (object);
 
   release_retired (self);
+  g_ptr_array_unref (self->tracks);
+  g_ptr_array_unref (self->retired);
+  g_mutex_clear (&self->tracks_lock);
+  g_clear_pointer (&self->regions_prop, g_array_unref);
+  g_free (self->region_type_prop);
   g_clear_pointer (&self->cache, uniformer_model_cache_unref);
   g_strfreev (self->labels);
   g_free (self->model_name);
@@ -608,6 +664,9 @@ gst_uniformer_infer_init (GstUniformerInfer * self)
 {
   uniformer_infer_settings_init (self);
   g_queue_init (&self->ready);
+  g_mutex_init (&self->tracks_lock);
+  self->tracks = g_ptr_array_new ();
+  self->retired = g_ptr_array_new ();
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
 }

@@ -50,6 +50,25 @@ G_DECLARE_FINAL_TYPE (GstUniformerInfer, gst_uniformer_infer, GST, UNIFORMER_INF
 
 GST_ELEMENT_REGISTER_DECLARE (uniformerinfer);
 
+/**
+ * GstUniformerRegionMode:
+ * @GST_UNIFORMER_REGION_MODE_FRAME: one window of the whole frame
+ * @GST_UNIFORMER_REGION_MODE_META: one window per #GstVideoRegionOfInterestMeta
+ *     id on the buffers (a track), of that region's crop
+ * @GST_UNIFORMER_REGION_MODE_FIXED: one window per rectangle of
+ *     #GstUniformerInfer:regions
+ *
+ * What uniformerinfer classifies.
+ */
+typedef enum {
+  GST_UNIFORMER_REGION_MODE_FRAME,
+  GST_UNIFORMER_REGION_MODE_META,
+  GST_UNIFORMER_REGION_MODE_FIXED,
+} GstUniformerRegionMode;
+
+GType gst_uniformer_region_mode_get_type (void);
+#define GST_TYPE_UNIFORMER_REGION_MODE (gst_uniformer_region_mode_get_type ())
+
 G_END_DECLS
 
 #endif /* GST_UNIFORMER_INFER_H */

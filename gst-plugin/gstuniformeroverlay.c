@@ -10,6 +10,13 @@
  * running time later (running time of the buffers' PTS), or until the next
  * result replaces it; a meta with no classes clears the box.
  *
+ * With uniformerinfer in a region mode (#GstUniformerInfer:region-mode) the
+ * results are on the buffers' #GstVideoRegionOfInterestMeta: each track's
+ * region is outlined (in `bar-color`) with its best class and score at its
+ * top left corner. The box follows the track's region meta on every buffer
+ * and is dropped `hold-time` after the track's last result, or after its
+ * region was last on a buffer.
+ *
  * The box is rendered once per result (or settings change) with Pango/Cairo.
  * It is attached to buffers as #GstVideoOverlayCompositionMeta, and the
  * pixels are left alone, only when downstream will draw it: when downstream
@@ -45,6 +52,7 @@
 
 #include "gstuniformermeta.h"
 #include "uniformer-overlay-render.h"
+#include "uniformer-overlay-regions.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_uniformer_overlay_debug);
 #define GST_CAT_DEFAULT gst_uniformer_overlay_debug
@@ -104,6 +112,7 @@ struct _GstUniformerOverlay
   UniformerOverlayStyle used_style;
   guint used_serial;
   GstVideoOverlayComposition *composition;      /* cached rendering of result */
+  UniformerOverlayRegions *regions;     /* region results (uniformerinfer's region modes) */
 };
 
 G_DEFINE_TYPE (GstUniformerOverlay, gst_uniformer_overlay, GST_TYPE_BASE_TRANSFORM);
@@ -355,6 +364,8 @@ gst_uniformer_overlay_src_event (GstBaseTransform * trans, GstEvent * event)
 static void
 clear_result (GstUniformerOverlay * self)
 {
+  if (self->regions)
+    uniformer_overlay_regions_clear (self->regions);
   g_clear_pointer (&self->result, uniformer_overlay_result_free);
   g_clear_pointer (&self->composition, gst_video_overlay_composition_unref);
   self->result_running_time = GST_CLOCK_TIME_NONE;
@@ -375,6 +386,7 @@ gst_uniformer_overlay_start (GstBaseTransform * trans)
   GstUniformerOverlay *self = GST_UNIFORMER_OVERLAY (trans);
 
   self->renderer = uniformer_overlay_renderer_new ();
+  self->regions = uniformer_overlay_regions_new ();
   self->used_serial = G_MAXUINT;
   clear_result (self);
   return TRUE;
@@ -387,6 +399,7 @@ gst_uniformer_overlay_stop (GstBaseTransform * trans)
 
   clear_result (self);
   g_clear_pointer (&self->renderer, uniformer_overlay_renderer_free);
+  g_clear_pointer (&self->regions, uniformer_overlay_regions_free);
   uniformer_overlay_style_clear (&self->used_style);
   return TRUE;
 }
@@ -444,6 +457,9 @@ attach_composition (GstBuffer * buf, GstVideoOverlayComposition * ours)
   gst_video_overlay_composition_unref (merged);
 }
 
+static GstFlowReturn draw (GstUniformerOverlay * self, GstBuffer * buf,
+    GstVideoOverlayComposition * drawn);
+
 /* Every input buffer passes here, also one that QoS then drops, so no
  * result is lost and expiry follows the stream. */
 static void
@@ -460,14 +476,16 @@ gst_uniformer_overlay_before_transform (GstBaseTransform * trans, GstBuffer * bu
     running_time = gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME,
         GST_BUFFER_PTS (buf));
   update_result (self, buf, running_time, hold_time);
+  uniformer_overlay_regions_update (self->regions, buf, running_time, hold_time);
 }
 
 static GstFlowReturn
 gst_uniformer_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
   GstUniformerOverlay *self = GST_UNIFORMER_OVERLAY (trans);
-  GstVideoOverlayCompositionMeta *upstream;
-  GstVideoFrame frame;
+  GstVideoOverlayComposition *drawn;
+  gboolean style_changed = FALSE;
+  GstFlowReturn ret;
 
   ensure_decided (self);
 
@@ -476,6 +494,7 @@ gst_uniformer_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     uniformer_overlay_style_copy (&self->used_style, &self->style);
     self->used_serial = self->settings_serial;
     g_clear_pointer (&self->composition, gst_video_overlay_composition_unref);
+    style_changed = TRUE;
   }
   GST_OBJECT_UNLOCK (self);
 
@@ -483,17 +502,33 @@ gst_uniformer_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   if (self->result && self->composition == NULL)
     self->composition = uniformer_overlay_render (self->renderer, &self->used_style,
         self->result, GST_VIDEO_INFO_WIDTH (&self->info), GST_VIDEO_INFO_HEIGHT (&self->info));
+  /* the regions' boxes move with every buffer: their rectangles are placed anew */
+  drawn = self->composition ? gst_video_overlay_composition_copy (self->composition) : NULL;
+  drawn = uniformer_overlay_regions_render (self->regions, self->renderer, &self->used_style,
+      style_changed, GST_VIDEO_INFO_WIDTH (&self->info), GST_VIDEO_INFO_HEIGHT (&self->info),
+      drawn);
+  ret = draw (self, buf, drawn);
+  g_clear_pointer (&drawn, gst_video_overlay_composition_unref);
+  return ret;
+}
+
+/* Attaches or blends @drawn (may be NULL) onto @buf. */
+static GstFlowReturn
+draw (GstUniformerOverlay * self, GstBuffer * buf, GstVideoOverlayComposition * drawn)
+{
+  GstVideoOverlayCompositionMeta *upstream;
+  GstVideoFrame frame;
 
   if (self->attach) {
-    if (self->composition)
-      attach_composition (buf, self->composition);
+    if (drawn)
+      attach_composition (buf, drawn);
     return GST_FLOW_OK;
   }
 
   /* Blending. A composition from upstream would be drawn by nobody
    * downstream: blend it first, under ours. */
   upstream = gst_buffer_get_video_overlay_composition_meta (buf);
-  if (upstream == NULL && self->composition == NULL)
+  if (upstream == NULL && drawn == NULL)
     return GST_FLOW_OK;
   if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READWRITE)) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, (NULL),
@@ -516,8 +551,8 @@ gst_uniformer_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
       gst_video_overlay_composition_blend (comp, &frame);
     }
   }
-  if (self->composition)
-    gst_video_overlay_composition_blend (self->composition, &frame);
+  if (drawn)
+    gst_video_overlay_composition_blend (drawn, &frame);
   gst_video_frame_unmap (&frame);
   /* Drawn now; the mapping held a reference, so remove them only here. */
   while ((upstream = gst_buffer_get_video_overlay_composition_meta (buf)))

@@ -22,6 +22,8 @@ uniformer_action_reason_name (UniformerActionReason reason)
       return "stopped";
     case UNIFORMER_ACTION_REASON_DISABLED:
       return "disabled";
+    case UNIFORMER_ACTION_REASON_TRACK_LOST:
+      return "track-lost";
     case UNIFORMER_ACTION_REASON_NONE:
     default:
       return NULL;

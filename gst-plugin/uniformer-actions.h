@@ -41,6 +41,7 @@ typedef enum {
   UNIFORMER_ACTION_REASON_EOS,
   UNIFORMER_ACTION_REASON_STOPPED,      /* the element went down to READY */
   UNIFORMER_ACTION_REASON_DISABLED,     /* the `actions` property was turned off */
+  UNIFORMER_ACTION_REASON_TRACK_LOST,   /* its region was not seen for track-timeout */
 } UniformerActionReason;
 
 /* "score-dropped", "flush", ...; NULL for NONE. */
@@ -66,6 +67,7 @@ typedef struct {
   UniformerSpan span;           /* started: from the first counted window to this one */
   gdouble peak_score, mean_score;       /* over the windows counted */
   guint windows;
+  gint track_id;                /* the region's track; -1 in frame mode (set by the caller) */
 } UniformerActionEvent;
 
 /* One class: a run of windows at or above start_threshold not yet long

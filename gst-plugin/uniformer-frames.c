@@ -55,74 +55,76 @@ uniformer_frame_describe (const GstVideoFrame * frame, UfFrame * out)
   return TRUE;
 }
 
-gboolean
-uniformer_frame_upload (UfSession * session, guint slot, const GstVideoFrame * frame,
-    GError ** error)
-{
-  UfFrame f;
-
-  if (!uniformer_frame_describe (frame, &f)) {
-    g_set_error (error, UF_ERROR, UF_ERROR_ARGUMENT, "video format %s is not supported",
-        GST_VIDEO_INFO_NAME (&frame->info));
-    return FALSE;
-  }
-  return uf_session_upload_frame (session, slot, &f, error);
-}
-
 /* ---- deferred uploads ---------------------------------------------------- */
 
 void
 uniformer_deferred_init (UniformerDeferred * d, guint n_slots)
 {
   d->n_slots = n_slots;
-  d->copies = g_new0 (GstBuffer *, n_slots);
-  d->infos = g_new0 (GstVideoInfo, n_slots);
-  d->pending = g_new0 (gboolean, n_slots);
+  d->copies = g_new0 (UniformerFrameCopy, n_slots);
 }
 
 void
 uniformer_deferred_clear (UniformerDeferred * d)
 {
   for (guint s = 0; s < d->n_slots; s++)
-    gst_clear_buffer (&d->copies[s]);
+    g_free (d->copies[s].data);
   g_free (d->copies);
-  g_free (d->infos);
-  g_free (d->pending);
   memset (d, 0, sizeof (*d));
 }
 
 void
 uniformer_deferred_drop (UniformerDeferred * d)
 {
-  memset (d->pending, 0, d->n_slots * sizeof (gboolean));
+  for (guint s = 0; s < d->n_slots; s++)
+    d->copies[s].pending = FALSE;
 }
 
 gboolean
-uniformer_deferred_store (UniformerDeferred * d, guint slot, const GstVideoFrame * frame)
+uniformer_deferred_store (UniformerDeferred * d, guint slot, const UfFrame * frame,
+    GError ** error)
 {
-  GstVideoFrame copy;
-  gboolean ok;
+  UniformerFrameCopy *c;
+  UfFrameLayout l;
+  gsize total = 0, off[3];
 
   g_return_val_if_fail (slot < d->n_slots, FALSE);
-  /* The buffer is reused while the frame size stays the same. */
-  if (d->copies[slot] && gst_buffer_get_size (d->copies[slot]) != frame->info.size)
-    gst_clear_buffer (&d->copies[slot]);
-  if (d->copies[slot] == NULL)
-    d->copies[slot] = gst_buffer_new_allocate (NULL, frame->info.size, NULL);
-  d->infos[slot] = frame->info;
-  if (!gst_video_frame_map (&copy, &d->infos[slot], d->copies[slot], GST_MAP_WRITE))
+  if (!uf_frame_get_layout (frame, &l, error))
     return FALSE;
-  ok = gst_video_frame_copy (&copy, frame);
-  gst_video_frame_unmap (&copy);
-  d->pending[slot] = ok;
-  return ok;
+  for (guint p = 0; p < l.n_planes; p++) {
+    off[p] = total;
+    total += l.row_bytes[p] * l.rows[p];
+  }
+  c = &d->copies[slot];
+  /* the copy's memory is reused while the frame's size stays the same */
+  if (c->size != total) {
+    g_free (c->data);
+    c->data = g_try_malloc (total);
+    c->size = c->data ? total : 0;
+    if (c->data == NULL) {
+      c->pending = FALSE;
+      g_set_error (error, UF_ERROR, UF_ERROR_OUT_OF_MEMORY, "could not copy a video frame "
+          "(%" G_GSIZE_FORMAT " bytes)", total);
+      return FALSE;
+    }
+  }
+  c->frame = *frame;
+  for (guint p = 0; p < l.n_planes; p++) {
+    for (guint r = 0; r < l.rows[p]; r++)
+      memcpy (c->data + off[p] + r * l.row_bytes[p],
+          frame->planes[p] + r * frame->strides[p], l.row_bytes[p]);
+    c->frame.planes[p] = c->data + off[p];
+    c->frame.strides[p] = l.row_bytes[p];
+  }
+  c->pending = TRUE;
+  return TRUE;
 }
 
 gboolean
 uniformer_deferred_has_pending (const UniformerDeferred * d)
 {
   for (guint s = 0; s < d->n_slots; s++)
-    if (d->pending[s])
+    if (d->copies[s].pending)
       return TRUE;
   return FALSE;
 }
@@ -131,19 +133,10 @@ gboolean
 uniformer_deferred_flush (UniformerDeferred * d, UfSession * session, GError ** error)
 {
   for (guint s = 0; s < d->n_slots; s++) {
-    GstVideoFrame frame;
-    gboolean ok;
-
-    if (!d->pending[s])
+    if (!d->copies[s].pending)
       continue;
-    d->pending[s] = FALSE;
-    if (!gst_video_frame_map (&frame, &d->infos[s], d->copies[s], GST_MAP_READ)) {
-      g_set_error (error, UF_ERROR, UF_ERROR_ARGUMENT, "cannot map the copy of a frame");
-      return FALSE;
-    }
-    ok = uniformer_frame_upload (session, s, &frame, error);
-    gst_video_frame_unmap (&frame);
-    if (!ok)
+    d->copies[s].pending = FALSE;
+    if (!uf_session_upload_frame (session, s, &d->copies[s].frame, error))
       return FALSE;
   }
   return TRUE;

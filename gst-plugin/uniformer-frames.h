@@ -23,22 +23,26 @@ G_BEGIN_DECLS
 /* Fills @out with @frame's planes, strides and colorimetry; FALSE for a
  * format the engine does not take. */
 gboolean uniformer_frame_describe (const GstVideoFrame * frame, UfFrame * out);
-gboolean uniformer_frame_upload (UfSession * session, guint slot,
-    const GstVideoFrame * frame, GError ** error);
+
+typedef struct {
+  guint8 *data;                 /* the planes, packed one after another */
+  gsize size;
+  UfFrame frame;                /* pointing into data */
+  gboolean pending;             /* not uploaded yet */
+} UniformerFrameCopy;
 
 typedef struct {
   guint n_slots;
-  GstBuffer **copies;           /* per slot: host copy, kept for reuse */
-  GstVideoInfo *infos;          /* per slot: the copy's layout */
-  gboolean *pending;            /* per slot: copy not uploaded yet */
+  UniformerFrameCopy *copies;   /* per slot, kept for reuse */
 } UniformerDeferred;
 
 void uniformer_deferred_init (UniformerDeferred * d, guint n_slots);
 void uniformer_deferred_clear (UniformerDeferred * d);
 /* Drops the copies not uploaded yet (a flush: those frames are gone). */
 void uniformer_deferred_drop (UniformerDeferred * d);
-gboolean uniformer_deferred_store (UniformerDeferred * d, guint slot,
-    const GstVideoFrame * frame);
+/* Copies @frame (maybe a crop: only its pixels are copied) for @slot. */
+gboolean uniformer_deferred_store (UniformerDeferred * d, guint slot, const UfFrame * frame,
+    GError ** error);
 gboolean uniformer_deferred_has_pending (const UniformerDeferred * d);
 /* Uploads every pending copy; call only while no inference runs. */
 gboolean uniformer_deferred_flush (UniformerDeferred * d, UfSession * session,

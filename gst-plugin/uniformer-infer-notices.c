@@ -26,12 +26,30 @@ uniformer_infer_running_time (GstUniformerInfer * self, GstClockTime pts)
 
 /* ---- action events ------------------------------------------------------- */
 
+/* Tags the events from @first on as @t's. */
+static void
+tag_events (GstUniformerInfer * self, UniformerTrack * t, guint first)
+{
+  for (guint i = first; i < self->action_events->len; i++)
+    g_array_index (self->action_events, UniformerActionEvent, i).track_id = t->id;
+}
+
+void
+uniformer_infer_end_track_actions (GstUniformerInfer * self, UniformerTrack * t,
+    UniformerActionReason reason)
+{
+  guint first = self->action_events->len;
+
+  uniformer_actions_end_all (&t->actions, reason, self->action_events);
+  tag_events (self, t, first);
+}
+
 void
 uniformer_infer_end_actions (GstUniformerInfer * self, UniformerActionReason reason)
 {
   self->flushed = FALSE;
-  if (self->actions.tracks)
-    uniformer_actions_end_all (&self->actions, reason, self->action_events);
+  for (guint i = 0; self->tracks && self->action_events && i < self->tracks->len; i++)
+    uniformer_infer_end_track_actions (self, self->tracks->pdata[i], reason);
 }
 
 /* After a flush the open actions end at what comes next: a new segment
@@ -62,6 +80,8 @@ action_structure (GstUniformerInfer * self, const UniformerActionEvent * ev)
   if (ev->state == UNIFORMER_ACTION_ENDED)
     gst_structure_set (s, "reason", G_TYPE_STRING,
         uniformer_action_reason_name (ev->reason), NULL);
+  if (ev->track_id != UNIFORMER_FRAME_TRACK)
+    gst_structure_set (s, "track-id", G_TYPE_INT, ev->track_id, NULL);
   return s;
 }
 
@@ -91,15 +111,18 @@ uniformer_infer_send_actions (GstUniformerInfer * self, gboolean downstream)
 }
 
 void
-uniformer_infer_track_actions (GstUniformerInfer * self, const gdouble * scores,
-    GstClockTime start, GstClockTime end)
+uniformer_infer_track_actions (GstUniformerInfer * self, UniformerTrack * t,
+    const gdouble * scores, GstClockTime start, GstClockTime end)
 {
   UniformerSpan window = { start, uniformer_infer_running_time (self, start), end,
     uniformer_infer_running_time (self, end) };
+  guint first = self->action_events->len;
 
-  if (self->cur.actions)
-    uniformer_actions_push (&self->actions, &self->cur.action, scores, &window,
-        self->action_events);
+  if (!self->cur.actions)
+    return;
+  uniformer_actions_push (&t->actions, &self->cur.action, scores, &window,
+      self->action_events);
+  tag_events (self, t, first);
 }
 
 /* ---- warnings ------------------------------------------------------------ */
@@ -143,15 +166,15 @@ void
 uniformer_infer_check_frame_rate (GstUniformerInfer * self, gdouble fps)
 {
   gboolean by_time = self->cur.frame_interval == 0;
-  gdouble wanted = by_time ? self->sampler.rate : uniformer_infer_model_rate (self);
-  guint span_frames = self->window.frames - 1;
+  gdouble wanted = by_time ? self->rate : uniformer_infer_model_rate (self);
+  guint span_frames = self->info->frames - 1;
   guint step = by_time ? 1 : self->cur.frame_interval;
   gchar *why;
 
   if (self->warned_rate || fps <= 0 || fps * SPACING_TOLERANCE >= wanted)
     return;
   self->warned_rate = TRUE;
-  if (by_time && self->sampler.rate != uniformer_infer_model_rate (self))
+  if (by_time && self->rate != uniformer_infer_model_rate (self))
     why = g_strdup ("set by sample-rate or window-duration");
   else if (self->info->source_fps > 0 && self->info->sampling_rate > 0)
     why = g_strdup_printf ("the model was trained on one frame in %u at %g fps",
@@ -164,7 +187,7 @@ uniformer_infer_check_frame_rate (GstUniformerInfer * self, gdouble fps)
           "faster to the model than what it was trained on.", fps, wanted, why,
           span_frames * step / fps, span_frames / wanted),
       ("%s, %u frames per window", by_time ? "sampling by timestamp" :
-          "taking every frame-interval-th frame", self->window.frames),
+          "taking every frame-interval-th frame", self->info->frames),
       ("kind", G_TYPE_STRING, "frame-rate", "frame-rate", G_TYPE_DOUBLE, fps,
           "sample-rate", G_TYPE_DOUBLE, wanted, NULL));
   g_free (why);
@@ -172,9 +195,8 @@ uniformer_infer_check_frame_rate (GstUniformerInfer * self, gdouble fps)
 
 /* Without a frame rate in the caps, the spacing of a due window tells. */
 void
-uniformer_infer_check_window_spacing (GstUniformerInfer * self)
+uniformer_infer_check_window_spacing (GstUniformerInfer * self, const UniformerWindow * w)
 {
-  const UniformerWindow *w = &self->window;
   GstClockTime span;
 
   if (self->warned_rate || self->cur.frame_interval > 0
@@ -194,10 +216,9 @@ uniformer_infer_warn_if_never_full (GstUniformerInfer * self)
   self->warned_short = TRUE;
   GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FAILED,
       ("The stream ended before a window was full: the model needs %u sampled frames, "
-          "the window got to %u, so nothing was classified.", self->window.frames,
+          "the window got to %u, so nothing was classified.", self->info->frames,
           self->max_fill),
-      ("sampling at %.3f Hz, frame-interval %u", self->sampler.rate,
-          self->cur.frame_interval),
+      ("sampling at %.3f Hz, frame-interval %u", self->rate, self->cur.frame_interval),
       ("kind", G_TYPE_STRING, "short-stream", "frames", G_TYPE_UINT, self->max_fill,
-          "window", G_TYPE_UINT, self->window.frames, NULL));
+          "window", G_TYPE_UINT, self->info->frames, NULL));
 }

@@ -123,8 +123,8 @@ gst_uniformer_resize_mode_get_type (void)
 
 /* Whether a property that only takes effect at start may be set now; like
  * filesrc's location, it is refused once the element has started. */
-static gboolean
-settable_now (GstUniformerInfer * self, GParamSpec * pspec)
+gboolean
+uniformer_infer_settable_now (GstUniformerInfer * self, GParamSpec * pspec)
 {
   GstState state = GST_STATE (self);
 
@@ -146,35 +146,35 @@ gst_uniformer_infer_set_property (GObject * object, guint prop_id, const GValue 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_MODEL:
-      if (settable_now (self, pspec)) {
+      if (uniformer_infer_settable_now (self, pspec)) {
         g_free (self->model_path);
         self->model_path = g_value_dup_string (value);
       }
       break;
     case PROP_DEVICE:
-      if (settable_now (self, pspec)) {
+      if (uniformer_infer_settable_now (self, pspec)) {
         g_free (self->device_name);
         self->device_name = g_value_dup_string (value);
       }
       break;
     case PROP_RESIZE_MODE:
-      if (settable_now (self, pspec))
+      if (uniformer_infer_settable_now (self, pspec))
         self->resize_mode = g_value_get_enum (value);
       break;
     case PROP_SHARE_MODEL:
-      if (settable_now (self, pspec))
+      if (uniformer_infer_settable_now (self, pspec))
         self->share_model = g_value_get_boolean (value);
       break;
     case PROP_MAX_BATCH:
-      if (settable_now (self, pspec))
+      if (uniformer_infer_settable_now (self, pspec))
         self->max_batch = g_value_get_uint (value);
       break;
     case PROP_BATCH_TIMEOUT:
-      if (settable_now (self, pspec))
+      if (uniformer_infer_settable_now (self, pspec))
         self->batch_timeout = g_value_get_uint64 (value);
       break;
     case PROP_SHARE_GROUP:
-      if (settable_now (self, pspec)) {
+      if (uniformer_infer_settable_now (self, pspec)) {
         g_free (self->share_group);
         self->share_group = g_value_dup_string (value);
       }
@@ -222,7 +222,8 @@ gst_uniformer_infer_set_property (GObject * object, guint prop_id, const GValue 
       p->action.min_windows = g_value_get_uint (value);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!uniformer_infer_set_region_property (self, prop_id, value, pspec))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
@@ -340,7 +341,8 @@ gst_uniformer_infer_get_property (GObject * object, guint prop_id, GValue * valu
           (gdouble) self->total_batch_size / self->windows_classified : 0.0);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!uniformer_infer_get_region_property (self, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
@@ -771,6 +773,7 @@ uniformer_infer_install_properties (GObjectClass * gobject_class)
   gst_type_mark_as_plugin_api (GST_TYPE_UNIFORMER_LATE_WINDOWS, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_UNIFORMER_RESIZE_MODE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_UNIFORMER_SAMPLING, 0);
+  uniformer_infer_install_region_properties (gobject_class);
 }
 
 void
@@ -797,4 +800,5 @@ uniformer_infer_settings_init (GstUniformerInfer * self)
   p->action.start_threshold = DEFAULT_ACTION_START_THRESHOLD;
   p->action.end_threshold = DEFAULT_ACTION_END_THRESHOLD;
   p->action.min_windows = DEFAULT_ACTION_MIN_WINDOWS;
+  uniformer_infer_region_settings_init (self);
 }

@@ -1,9 +1,11 @@
 /* uniformer-infer-stream.c: the streaming-thread half of uniformerinfer:
- * each buffer is timed, sampled into the window, uploaded, and a due window
- * is handed to the worker; finished results ride on the next buffer, go to
- * the bus and feed the action tracker (uniformer-infer-notices.c sends its
- * events and the warnings). The GObject, property and state-change half is
- * gstuniformerinfer.c. */
+ * each buffer is timed, and each of its regions (the whole frame in frame
+ * mode) is sampled into its track's window (uniformer-infer-tracks.c),
+ * uploaded, and a due window is handed to the track's worker; finished
+ * results ride on the next buffer (on its region's meta in the region
+ * modes), go to the bus and feed the action tracker
+ * (uniformer-infer-notices.c sends its events and the warnings). The
+ * GObject, property and state-change half is gstuniformerinfer.c. */
 #include "gstuniformerinfer-private.h"
 
 #include "gstuniformermeta.h"
@@ -13,36 +15,26 @@
 
 /* ---- stream state -------------------------------------------------------- */
 
-/* Forgets the window and everything computed from it; a result still
- * running belongs to the old generation and will be dropped. */
 void
 uniformer_infer_reset_stream (GstUniformerInfer * self)
 {
-  self->generation++;
-  uniformer_sampler_reset (&self->sampler);
-  if (self->window.slots)
-    uniformer_window_reset (&self->window);
-  if (self->deferred.pending)
-    uniformer_deferred_drop (&self->deferred);
-  if (self->smoother.mean)
-    uniformer_smoother_reset (&self->smoother);
+  for (guint i = 0; self->tracks && i < self->tracks->len; i++)
+    uniformer_track_reset (self->tracks->pdata[i]);
   g_queue_clear_full (&self->ready, uniformer_report_free);
   self->last_pts = GST_CLOCK_TIME_NONE;
   self->untimed = 0;
 }
 
-/* Empties the window so that no window mixes frames from both sides of a
+/* Empties @t's window so that no window mixes frames from both sides of a
  * break in the stream; a result running on the old window is still valid.
  * An action seen before the break is not taken to go on after it. */
 static void
-restart_window (GstUniformerInfer * self, const gchar * why)
+restart_window (GstUniformerInfer * self, UniformerTrack * t, const gchar * why)
 {
-  if (self->window.n > 0)
-    GST_DEBUG_OBJECT (self, "%s: emptying the window", why);
-  uniformer_sampler_reset (&self->sampler);
-  uniformer_window_reset (&self->window);
-  uniformer_smoother_reset (&self->smoother);
-  uniformer_infer_end_actions (self, UNIFORMER_ACTION_REASON_DISCONT);
+  if (t->window.n > 0)
+    GST_DEBUG_OBJECT (self, "%s: emptying the window of track %d", why, t->id);
+  uniformer_track_restart (t);
+  uniformer_infer_end_track_actions (self, t, UNIFORMER_ACTION_REASON_DISCONT);
 }
 
 gdouble
@@ -71,6 +63,23 @@ uniformer_infer_sampling_rate (GstUniformerInfer * self, const Settings * st)
   return uniformer_infer_model_rate (self);
 }
 
+void
+uniformer_infer_apply_settings (GstUniformerInfer * self, UniformerTrack * t)
+{
+  const Settings *st = &self->cur;
+
+  if (self->rate != t->sampler.rate || st->frame_interval != t->sampler.frame_interval) {
+    /* Frames taken at another spacing would mix in one window. */
+    uniformer_sampler_init (&t->sampler, self->rate, st->frame_interval);
+    uniformer_window_reset (&t->window);
+  }
+  uniformer_window_set_interval (&t->window, st->inference_interval);
+  if (st->smoothing != t->smoother.capacity) {
+    uniformer_smoother_clear (&t->smoother);
+    uniformer_smoother_init (&t->smoother, self->info->num_classes, st->smoothing);
+  }
+}
+
 /* Copies the settings for this buffer and applies the ones that changed. */
 static void
 update_settings (GstUniformerInfer * self)
@@ -83,21 +92,15 @@ update_settings (GstUniformerInfer * self)
   GST_OBJECT_UNLOCK (self);
 
   rate = uniformer_infer_sampling_rate (self, &st);
-  if (rate != self->sampler.rate || st.frame_interval != self->sampler.frame_interval) {
-    /* Frames taken at another spacing would mix in one window. */
+  if (rate != self->rate || st.frame_interval != self->cur.frame_interval)
     GST_DEBUG_OBJECT (self, "sampling at %.3f Hz, frame interval %u", rate,
         st.frame_interval);
-    uniformer_sampler_init (&self->sampler, rate, st.frame_interval);
-    uniformer_window_reset (&self->window);
-  }
-  uniformer_window_set_interval (&self->window, st.inference_interval);
   if (self->cur.actions && !st.actions)
     uniformer_infer_end_actions (self, UNIFORMER_ACTION_REASON_DISABLED);
-  if (st.smoothing != self->smoother.capacity) {
-    uniformer_smoother_clear (&self->smoother);
-    uniformer_smoother_init (&self->smoother, self->info->num_classes, st.smoothing);
-  }
   self->cur = st;
+  self->rate = rate;
+  for (guint i = 0; i < self->tracks->len; i++)
+    uniformer_infer_apply_settings (self, self->tracks->pdata[i]);
 }
 
 static gboolean
@@ -135,17 +138,18 @@ maybe_post_latency (GstUniformerInfer * self, guint64 mean_ns)
 
 /* ---- results ------------------------------------------------------------- */
 
-/* Takes a finished run, if any; FALSE (element error posted) when it failed. */
+/* Takes @t's finished run, if any; FALSE (element error posted) when it failed. */
 static gboolean
-collect_result (GstUniformerInfer * self)
+collect_result (GstUniformerInfer * self, UniformerTrack * t)
 {
-  UniformerJobResult *r = uniformer_worker_take_result (self->worker);
+  UniformerJobResult *r = uniformer_worker_take_result (t->worker);
+  UniformerReport *rep;
   guint64 mean;
 
   if (r == NULL)
     return TRUE;
-  uniformer_window_unpin_all (&self->window);
-  if (r->generation != self->generation) {
+  uniformer_window_unpin_all (&t->window);
+  if (r->generation != t->generation) {
     GST_DEBUG_OBJECT (self, "dropping the result of a window from before a reset");
     uniformer_job_result_free (r);
     return TRUE;
@@ -163,21 +167,37 @@ collect_result (GstUniformerInfer * self)
   self->total_batch_size += r->batch_size;
   mean = self->total_inference_ns / self->windows_classified;
   GST_OBJECT_UNLOCK (self);
-  g_queue_push_tail (&self->ready, uniformer_report_new (&self->smoother, r->probs,
-          self->cur.top_k, self->cur.threshold, r->window_start, r->window_end, r->frames,
-          r->inference_ns));
-  uniformer_infer_track_actions (self, self->smoother.mean, r->window_start, r->window_end);
+  rep = uniformer_report_new (&t->smoother, r->probs, self->cur.top_k, self->cur.threshold,
+      r->window_start, r->window_end, r->frames, r->inference_ns);
+  rep->track_id = t->id;
+  rep->x = t->box.x;
+  rep->y = t->box.y;
+  rep->width = t->box.w;
+  rep->height = t->box.h;
+  rep->region_type = g_strdup (t->type);
+  g_queue_push_tail (&self->ready, rep);
+  uniformer_infer_track_actions (self, t, t->smoother.mean, r->window_start, r->window_end);
   uniformer_job_result_free (r);
   maybe_post_latency (self, mean);
   return TRUE;
 }
 
+static gboolean
+collect_results (GstUniformerInfer * self)
+{
+  for (guint i = 0; i < self->tracks->len; i++)
+    if (!collect_result (self, self->tracks->pdata[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* Posts the "uniformer" message @s (taken) with the times of the buffer
+ * at @pts that carries it. */
 static void
-post_result (GstUniformerInfer * self, const GstUniformerMeta * meta, GstClockTime pts,
+post_result (GstUniformerInfer * self, GstStructure * s, GstClockTime pts,
     GstClockTime duration)
 {
   GstSegment *seg = &GST_BASE_TRANSFORM (self)->segment;
-  GstStructure *s = gst_uniformer_meta_to_structure (meta);
 
   gst_structure_set (s,
       "timestamp", G_TYPE_UINT64, (guint64) pts,
@@ -190,14 +210,44 @@ post_result (GstUniformerInfer * self, const GstUniformerMeta * meta, GstClockTi
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
+/* The region's ROI meta on @buffer: in meta mode the one with the track's
+ * id (NULL when it is not on this buffer), in fixed mode a new one. */
+static GstVideoRegionOfInterestMeta *
+region_meta (GstUniformerInfer * self, const UniformerReport * rep, GstBuffer * buffer)
+{
+  gpointer state = NULL;
+  GstMeta *m;
+
+  if (self->region_mode == GST_UNIFORMER_REGION_MODE_FIXED) {
+    GstVideoRegionOfInterestMeta *roi = gst_buffer_add_video_region_of_interest_meta (buffer,
+        rep->region_type, rep->x, rep->y, rep->width, rep->height);
+
+    roi->id = rep->track_id;
+    return roi;
+  }
+  while ((m = gst_buffer_iterate_meta_filtered (buffer, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
+
+    if (roi->id == rep->track_id && (self->region_type == 0
+            || roi->roi_type == self->region_type))
+      return roi;
+  }
+  return NULL;
+}
+
 /* Attaches @rep to @buffer (writable), or only posts it when @buffer is
- * NULL (EOS). */
+ * NULL (EOS): as a GstUniformerMeta in frame mode, as a parameter of the
+ * region's GstVideoRegionOfInterestMeta in the region modes. */
 static void
 report (GstUniformerInfer * self, const UniformerReport * rep, GstBuffer * buffer)
 {
   const gchar **labels = g_new0 (const gchar *, rep->n + 1);
-  GstBuffer *carrier = buffer ? buffer : gst_buffer_new ();
+  gboolean region = rep->track_id != UNIFORMER_FRAME_TRACK;
+  GstBuffer *carrier = buffer && !region ? buffer : gst_buffer_new ();
+  GstVideoRegionOfInterestMeta *roi = NULL;
   GstUniformerMeta *meta;
+  GstStructure *s;
 
   for (guint i = 0; i < rep->n; i++)
     labels[i] = self->info->labels[rep->ids[i]];
@@ -205,16 +255,27 @@ report (GstUniformerInfer * self, const UniformerReport * rep, GstBuffer * buffe
       rep->window_start, rep->window_end, rep->frames, rep->inference_ns,
       self->info->name);
   GST_INFO_OBJECT (self, "window %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT
-      ": %s %.3f (%u results, %.1f ms)", GST_TIME_ARGS (rep->window_start),
-      GST_TIME_ARGS (rep->window_end), rep->n ? labels[0] : "-",
+      " of track %d: %s %.3f (%u results, %.1f ms)", GST_TIME_ARGS (rep->window_start),
+      GST_TIME_ARGS (rep->window_end), rep->track_id, rep->n ? labels[0] : "-",
       rep->n ? rep->scores[0] : 0.0, rep->n, rep->inference_ns / 1e6);
-  if (self->cur.post_messages) {
-    if (buffer)
-      post_result (self, meta, GST_BUFFER_PTS (buffer), GST_BUFFER_DURATION (buffer));
-    else
-      post_result (self, meta, rep->window_end, GST_CLOCK_TIME_NONE);
+  s = gst_uniformer_meta_to_structure (meta);
+  if (region) {
+    gst_structure_set (s, "track-id", G_TYPE_INT, rep->track_id,
+        "region-x", G_TYPE_UINT, (guint) rep->x, "region-y", G_TYPE_UINT, (guint) rep->y,
+        "region-width", G_TYPE_UINT, (guint) rep->width,
+        "region-height", G_TYPE_UINT, (guint) rep->height,
+        "region-type", G_TYPE_STRING, rep->region_type, NULL);
+    roi = buffer ? region_meta (self, rep, buffer) : NULL;
+    if (roi)
+      gst_video_region_of_interest_meta_add_param (roi, gst_structure_copy (s));
   }
-  if (buffer == NULL)
+  if (self->cur.post_messages && buffer)
+    post_result (self, s, GST_BUFFER_PTS (buffer), GST_BUFFER_DURATION (buffer));
+  else if (self->cur.post_messages)
+    post_result (self, s, rep->window_end, GST_CLOCK_TIME_NONE);
+  else
+    gst_structure_free (s);
+  if (carrier != buffer)
     gst_buffer_unref (carrier);
   g_free (labels);
 }
@@ -271,122 +332,192 @@ timestamp_of (GstUniformerInfer * self, GstBuffer * buf)
 static GstClockTime
 window_span (GstUniformerInfer * self, GstBuffer * buf)
 {
-  guint frames = self->window.frames;
+  guint frames = self->info->frames;
   GstClockTime dur;
 
   if (self->cur.frame_interval == 0)
-    return (GstClockTime) (frames * GST_SECOND / self->sampler.rate);
+    return (GstClockTime) (frames * GST_SECOND / self->rate);
   dur = frame_duration (self, buf);
   return GST_CLOCK_TIME_IS_VALID (dur) ? frames * self->cur.frame_interval * dur : dur;
 }
 
 /* Breaks the sampler's grid would not see: a DISCONT buffer (a reconnected
- * camera, lost packets) and a forward jump longer than a window spans. */
+ * camera, lost packets) and a forward jump longer than a window spans
+ * (for a region: also one that was away that long). */
 static void
-check_continuity (GstUniformerInfer * self, GstBuffer * buf, GstClockTime pts)
+check_continuity (GstUniformerInfer * self, UniformerTrack * t, GstBuffer * buf,
+    GstClockTime pts)
 {
-  GstClockTime last = self->sampler.last_taken, span;
+  GstClockTime last = t->sampler.last_taken, span;
 
-  if (!self->sampler.started)
+  if (!t->sampler.started)
     return;
   if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT)) {
-    restart_window (self, "discontinuity");
+    restart_window (self, t, "discontinuity");
     return;
   }
   span = window_span (self, buf);
   if (GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_TIME_IS_VALID (last)
       && GST_CLOCK_TIME_IS_VALID (span) && pts > last && pts - last > span) {
     GST_DEBUG_OBJECT (self, "PTS jumped %" GST_TIME_FORMAT " ahead", GST_TIME_ARGS (pts - last));
-    restart_window (self, "a jump longer than the window");
+    restart_window (self, t, "a jump longer than the window");
   }
 }
 
-/* Puts a sampled frame into a free ring slot: uploaded now when the GPU
- * is idle, copied for later while a run occupies it. */
 static gboolean
-store_frame (GstUniformerInfer * self, GstBuffer * buf, guint slot)
-{
-  GstVideoFrame frame;
-  GError *error = NULL;
-  gboolean ok;
-
-  if (!gst_video_frame_map (&frame, &self->vinfo, buf, GST_MAP_READ)) {
-    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not map a video frame."),
-        ("gst_video_frame_map failed for %" GST_PTR_FORMAT, buf));
-    return FALSE;
-  }
-  if (uniformer_worker_busy (self->worker)) {
-    ok = uniformer_deferred_store (&self->deferred, slot, &frame);
-    if (!ok)
-      g_set_error (&error, UF_ERROR, UF_ERROR_OUT_OF_MEMORY, "could not copy a video frame");
-  } else {
-    ok = uniformer_frame_upload (self->session, slot, &frame, &error);
-  }
-  gst_video_frame_unmap (&frame);
-  if (!ok)
-    UNIFORMER_POST_ENGINE_ERROR (self, error, NULL, "Could not upload a video frame.");
-  return ok;
-}
-
-static gboolean
-flush_deferred (GstUniformerInfer * self)
+flush_deferred (GstUniformerInfer * self, UniformerTrack * t)
 {
   GError *error = NULL;
 
-  if (!uniformer_deferred_has_pending (&self->deferred))
-    return TRUE;
-  if (uniformer_deferred_flush (&self->deferred, self->session, &error))
+  if (uniformer_track_flush_deferred (t, &error))
     return TRUE;
   UNIFORMER_POST_ENGINE_ERROR (self, error, NULL, "Could not upload a video frame.");
   return FALSE;
 }
 
-/* A window is due: classify it, or drop it when the previous one still runs
- * and the element does not wait. */
+/* @t's window is due: classify it, or drop it when its previous one still
+ * runs and the element does not wait. In wait mode the caller waits for it. */
 static gboolean
-schedule_window (GstUniformerInfer * self)
+schedule_window (GstUniformerInfer * self, UniformerTrack * t, gboolean wait)
 {
-  UniformerWindow *w = &self->window;
-  gboolean wait = waits_for_windows (self, self->live);
+  UniformerWindow *w = &t->window;
 
   if (wait)
-    uniformer_worker_wait (self->worker);
-  if (uniformer_worker_is_flushing (self->worker))
+    uniformer_worker_wait (t->worker);
+  if (uniformer_worker_is_flushing (t->worker))
     return TRUE;                /* the buffer will be refused downstream anyway */
-  if (!collect_result (self))
+  if (!collect_result (self, t))
     return FALSE;
-  if (uniformer_worker_busy (self->worker)) {
+  if (uniformer_worker_busy (t->worker)) {
     guint64 total;
 
     GST_OBJECT_LOCK (self);
     total = ++self->windows_skipped;
     GST_OBJECT_UNLOCK (self);
     GST_DEBUG_OBJECT (self, "skipping the window %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT
-        ": the previous one is still running", GST_TIME_ARGS (w->pts[0]),
-        GST_TIME_ARGS (w->pts[w->n - 1]));
+        " of track %d: the previous one is still running", GST_TIME_ARGS (w->pts[0]),
+        GST_TIME_ARGS (w->pts[w->n - 1]), t->id);
     uniformer_infer_warn_skipped (self, w, total);
     return TRUE;
   }
-  if (!flush_deferred (self))
+  if (!flush_deferred (self, t))
     return FALSE;
   uniformer_window_pin (w);
-  uniformer_worker_submit (self->worker, w->slots, w->pts[0], w->pts[w->n - 1],
-      self->generation);
-  if (wait) {
-    uniformer_worker_wait (self->worker);
-    return collect_result (self);
+  uniformer_worker_submit (t->worker, w->slots, w->pts[0], w->pts[w->n - 1], t->generation);
+  return TRUE;
+}
+
+/* The buffer's frame, mapped once for all of its regions. */
+typedef struct {
+  GstVideoFrame frame;
+  UfFrame uf;
+  gboolean mapped;
+} MappedFrame;
+
+static gboolean
+map_frame (GstUniformerInfer * self, GstBuffer * buf, MappedFrame * m)
+{
+  if (m->mapped)
+    return TRUE;
+  if (!gst_video_frame_map (&m->frame, &self->vinfo, buf, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not map a video frame."),
+        ("gst_video_frame_map failed for %" GST_PTR_FORMAT, buf));
+    return FALSE;
+  }
+  m->mapped = TRUE;
+  if (!uniformer_frame_describe (&m->frame, &m->uf)) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("The video format is not supported."),
+        ("format %s", GST_VIDEO_INFO_NAME (&self->vinfo)));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Samples @r's crop of the buffer into its track's window; *@due: the
+ * window is due. */
+static gboolean
+sample_region (GstUniformerInfer * self, const UniformerRegion * r, GstBuffer * buf,
+    GstClockTime pts, MappedFrame * m, gboolean * due)
+{
+  UniformerTrack *t = r->track;
+  UniformerSample sample;
+  GError *error = NULL;
+  UfFrame crop;
+  guint slot;
+
+  *due = FALSE;
+  t->box = r->box;
+  t->last_seen = pts;
+  check_continuity (self, t, buf, pts);
+  sample = uniformer_sampler_offer (&t->sampler, pts, frame_duration (self, buf));
+  if (sample == UNIFORMER_SAMPLE_SKIP)
+    return TRUE;
+  if (sample == UNIFORMER_SAMPLE_RESTART) {
+    GST_DEBUG_OBJECT (self, "PTS went back to %" GST_TIME_FORMAT ": new window",
+        GST_TIME_ARGS (pts));
+    uniformer_window_reset (&t->window);
+    uniformer_smoother_reset (&t->smoother);
+    uniformer_infer_end_track_actions (self, t, UNIFORMER_ACTION_REASON_DISCONT);
+  }
+  GST_LOG_OBJECT (self, "sampled %" GST_TIME_FORMAT " for track %d", GST_TIME_ARGS (pts),
+      t->id);
+  if (!map_frame (self, buf, m))
+    return FALSE;
+  if (!uf_frame_crop (&m->uf, r->crop.x, r->crop.y, r->crop.w, r->crop.h, &crop))
+    return TRUE;                /* cannot happen: the crop was checked */
+  slot = uniformer_window_free_slot (&t->window);
+  if (!uniformer_track_store (t, slot, &crop, &error)) {
+    UNIFORMER_POST_ENGINE_ERROR (self, error, NULL, "Could not upload a video frame.");
+    return FALSE;
+  }
+  *due = uniformer_window_push (&t->window, slot, pts);
+  self->max_fill = MAX (self->max_fill, t->window.n);
+  if (*due) {
+    self->ever_full = TRUE;
+    uniformer_infer_check_window_spacing (self, &t->window);
   }
   return TRUE;
 }
 
 static GstFlowReturn
+process_regions (GstUniformerInfer * self, GstBuffer * buf, GstClockTime pts)
+{
+  gboolean wait = waits_for_windows (self, self->live), ok = TRUE;
+  GArray *regions = uniformer_infer_find_regions (self, buf);
+  GPtrArray *submitted = g_ptr_array_new ();
+  MappedFrame m = { 0 };
+
+  if (regions == NULL)
+    ok = FALSE;
+  for (guint i = 0; ok && i < regions->len; i++) {
+    const UniformerRegion *r = &g_array_index (regions, UniformerRegion, i);
+    gboolean due;
+
+    ok = sample_region (self, r, buf, pts, &m, &due)
+        && (!due || schedule_window (self, r->track, wait));
+    if (ok && due)
+      g_ptr_array_add (submitted, r->track);
+  }
+  if (m.mapped)
+    gst_video_frame_unmap (&m.frame);
+  /* waiting: the due windows of all regions ran in one batch */
+  for (guint i = 0; ok && wait && i < submitted->len; i++) {
+    UniformerTrack *t = submitted->pdata[i];
+
+    uniformer_worker_wait (t->worker);
+    ok = collect_result (self, t);
+  }
+  g_ptr_array_unref (submitted);
+  if (regions)
+    g_array_unref (regions);
+  if (ok)
+    uniformer_infer_drop_lost_tracks (self, pts);
+  return ok ? GST_FLOW_OK : GST_FLOW_ERROR;
+}
+
+static GstFlowReturn
 process_buffer (GstUniformerInfer * self, GstBuffer * buf)
 {
-  GstClockTime pts;
-  UniformerSample sample;
-  guint slot;
-  gboolean due;
-
   update_settings (self);
   uniformer_infer_settle_flush (self);
   if (GST_VIDEO_INFO_FPS_N (&self->vinfo) > 0)
@@ -398,36 +529,15 @@ process_buffer (GstUniformerInfer * self, GstBuffer * buf)
     GST_INFO_OBJECT (self, "upstream is %slive: %s late windows", self->live ? "" : "not ",
         waits_for_windows (self, self->live) ? "waiting for" : "skipping");
   }
-  if (!collect_result (self))
+  if (!collect_results (self))
     return GST_FLOW_ERROR;
-  if (!uniformer_worker_busy (self->worker) && !flush_deferred (self))
-    return GST_FLOW_ERROR;
+  for (guint i = 0; i < self->tracks->len; i++) {
+    UniformerTrack *t = self->tracks->pdata[i];
 
-  pts = timestamp_of (self, buf);
-  check_continuity (self, buf, pts);
-  sample = uniformer_sampler_offer (&self->sampler, pts, frame_duration (self, buf));
-  if (sample == UNIFORMER_SAMPLE_SKIP)
-    return GST_FLOW_OK;
-  if (sample == UNIFORMER_SAMPLE_RESTART) {
-    GST_DEBUG_OBJECT (self, "PTS went back to %" GST_TIME_FORMAT ": new window",
-        GST_TIME_ARGS (pts));
-    uniformer_window_reset (&self->window);
-    uniformer_smoother_reset (&self->smoother);
-    uniformer_infer_end_actions (self, UNIFORMER_ACTION_REASON_DISCONT);
-  }
-  GST_LOG_OBJECT (self, "sampled %" GST_TIME_FORMAT, GST_TIME_ARGS (pts));
-  slot = uniformer_window_free_slot (&self->window);
-  if (!store_frame (self, buf, slot))
-    return GST_FLOW_ERROR;
-  due = uniformer_window_push (&self->window, slot, pts);
-  self->max_fill = MAX (self->max_fill, self->window.n);
-  if (due) {
-    self->ever_full = TRUE;
-    uniformer_infer_check_window_spacing (self);
-    if (!schedule_window (self))
+    if (!uniformer_worker_busy (t->worker) && !flush_deferred (self, t))
       return GST_FLOW_ERROR;
   }
-  return GST_FLOW_OK;
+  return process_regions (self, buf, timestamp_of (self, buf));
 }
 
 /* The analysis runs before the base class handles the buffer, because its
@@ -460,23 +570,28 @@ uniformer_infer_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   return GST_FLOW_OK;
 }
 
-/* A run still going at EOS has no buffer left to ride on: its result is
- * posted as a message, the open actions end (sent before the EOS event),
- * then everything is forgotten. */
+/* Runs still going at EOS have no buffer left to ride on: their results
+ * are posted as messages, the open actions end (sent before the EOS
+ * event), then everything is forgotten. */
 void
 uniformer_infer_finish_at_eos (GstUniformerInfer * self)
 {
   UniformerReport *rep;
+  gboolean ok = TRUE;
 
-  if (self->worker == NULL)
+  if (self->tracks == NULL || self->info == NULL)
     return;
   uniformer_infer_settle_flush (self);
-  uniformer_worker_wait (self->worker);
-  if (collect_result (self))
-    while ((rep = g_queue_pop_head (&self->ready))) {
-      report (self, rep, NULL);
-      uniformer_report_free (rep);
-    }
+  for (guint i = 0; ok && i < self->tracks->len; i++) {
+    UniformerTrack *t = self->tracks->pdata[i];
+
+    uniformer_worker_wait (t->worker);
+    ok = collect_result (self, t);
+  }
+  while (ok && (rep = g_queue_pop_head (&self->ready))) {
+    report (self, rep, NULL);
+    uniformer_report_free (rep);
+  }
   uniformer_infer_end_actions (self, UNIFORMER_ACTION_REASON_EOS);
   uniformer_infer_send_actions (self, TRUE);
   uniformer_infer_warn_if_never_full (self);
@@ -484,7 +599,7 @@ uniformer_infer_finish_at_eos (GstUniformerInfer * self)
 }
 
 /* A GAP event says no frame exists for its span: when that leaves a
- * sampling instant without a frame, the window would skip it. */
+ * sampling instant of a track without a frame, its window would skip it. */
 void
 uniformer_infer_handle_gap (GstUniformerInfer * self, GstEvent * event)
 {
@@ -494,15 +609,18 @@ uniformer_infer_handle_gap (GstUniformerInfer * self, GstEvent * event)
   if (self->info == NULL)
     return;
   uniformer_infer_settle_flush (self);
-  if (!self->sampler.started)
-    return;
-  if (self->sampler.frame_interval > 0 || !GST_CLOCK_TIME_IS_VALID (duration)) {
-    restart_window (self, "gap event");
-    return;
-  }
-  instant = uniformer_sampler_instant (&self->sampler, self->sampler.next_index);
-  tolerance = uniformer_sampler_tolerance (&self->sampler, GST_CLOCK_TIME_NONE);
-  if (GST_CLOCK_TIME_IS_VALID (ts) && ts + duration > instant + tolerance)
-    restart_window (self, "gap event over a sampling instant");
-}
+  for (guint i = 0; i < self->tracks->len; i++) {
+    UniformerTrack *t = self->tracks->pdata[i];
 
+    if (!t->sampler.started)
+      continue;
+    if (t->sampler.frame_interval > 0 || !GST_CLOCK_TIME_IS_VALID (duration)) {
+      restart_window (self, t, "gap event");
+      continue;
+    }
+    instant = uniformer_sampler_instant (&t->sampler, t->sampler.next_index);
+    tolerance = uniformer_sampler_tolerance (&t->sampler, GST_CLOCK_TIME_NONE);
+    if (GST_CLOCK_TIME_IS_VALID (ts) && ts + duration > instant + tolerance)
+      restart_window (self, t, "gap event over a sampling instant");
+  }
+}

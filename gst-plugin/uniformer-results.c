@@ -105,5 +105,6 @@ uniformer_report_free (gpointer report)
 
   g_free (rep->ids);
   g_free (rep->scores);
+  g_free (rep->region_type);
   g_free (rep);
 }

@@ -36,6 +36,10 @@ typedef struct {
   guint64 window_start, window_end;     /* GstClockTime */
   guint frames;
   guint64 inference_ns;
+  /* the region it classified (set by the element; FRAME_TRACK in frame mode) */
+  gint track_id;
+  gint x, y, width, height;
+  gchar *region_type;
 } UniformerReport;
 
 /* Pushes @probs into @smoother and keeps the best @top_k of the mean. */

@@ -267,6 +267,68 @@ test_composition_meta (gconstpointer data)
   gst_harness_teardown (h);
 }
 
+/* A flat frame with a region meta of track @id at @box, carrying a result
+ * like uniformerinfer's region modes put there when @with_result. */
+static GstBuffer *
+region_frame (const GstVideoInfo * info, GstClockTime pts, gint id, const Region * box,
+    gboolean with_result)
+{
+  GstBuffer *in = flat_frame (info, pts);
+  GstVideoRegionOfInterestMeta *roi = gst_buffer_add_video_region_of_interest_meta (in,
+      "person", box->x0, box->y0, box->x1 - box->x0, box->y1 - box->y0);
+
+  roi->id = id;
+  if (with_result) {
+    GstUniformerMeta *meta;
+    GstBuffer *carrier = gst_buffer_new ();
+
+    meta = gst_buffer_add_uniformer_meta (carrier, 3, class_ids, labels, scores, 0,
+        GST_SECOND / 4, 8, 1000, "tiny");
+    GstStructure *s = gst_uniformer_meta_to_structure (meta);
+    gst_structure_set (s, "track-id", G_TYPE_INT, id, NULL);
+    gst_video_region_of_interest_meta_add_param (roi, s);
+    gst_buffer_unref (carrier);
+  }
+  return in;
+}
+
+/* Region results: each track's box is outlined and labelled at its corner,
+ * follows its region meta on later buffers, and goes once the region is
+ * gone for hold-time; nothing else is drawn. */
+static void
+test_regions (gconstpointer data)
+{
+  GstVideoInfo info;
+  GstHarness *h = overlay_harness (data, "hold-time=500000000", &info);
+  const Region box = { 100, 60, 260, 200 }, moved = { 40, 40, 200, 180 };
+  const Region edge = { 100, 120, 102, 140 }, inside = { 200, 150, 250, 190 };
+  const Region label = { 102, 62, 140, 74 }, moved_edge = { 40, 120, 42, 140 };
+  GstBuffer *out;
+
+  out = gst_harness_push_and_pull (h, region_frame (&info, 0, 4, &box, TRUE));
+  g_assert_cmpfloat (changed_fraction (&info, out, &edge), >, 0.9);
+  g_assert_cmpfloat (changed_fraction (&info, out, &label), >, 0.9);
+  g_assert_cmpfloat (changed_fraction (&info, out, &inside), ==, 0.0);
+  g_assert_cmpfloat (changed_fraction (&info, out, &top_left), ==, 0.0);
+  gst_buffer_unref (out);
+  /* the region moved, no new result: the box follows it */
+  out = gst_harness_push_and_pull (h, region_frame (&info, GST_SECOND / 10, 4, &moved,
+          FALSE));
+  g_assert_cmpfloat (changed_fraction (&info, out, &moved_edge), >, 0.9);
+  g_assert_cmpfloat (changed_fraction (&info, out, &(Region) { 250, 120, 260, 140 }), ==,
+      0.0);
+  gst_buffer_unref (out);
+  /* a region without a result yet is not drawn; a gone one expires */
+  out = gst_harness_push_and_pull (h, region_frame (&info, GST_SECOND / 5, 9, &box, FALSE));
+  g_assert_cmpfloat (changed_fraction (&info, out, &moved_edge), >, 0.9);
+  g_assert_cmpfloat (changed_fraction (&info, out, &edge), ==, 0.0);
+  gst_buffer_unref (out);
+  out = gst_harness_push_and_pull (h, flat_frame (&info, GST_SECOND));
+  g_assert_cmpfloat (whole_frame_changed (&info, out), ==, 0.0);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
 /* An ANY-caps sink accepts the feature but would never draw it: blend. */
 static void
 test_any_sink_blends (void)
@@ -635,6 +697,7 @@ static const struct
   {"no-meta-untouched", test_no_meta_untouched},
   {"hold-time", test_hold_time},
   {"composition-meta", test_composition_meta},
+  {"regions", test_regions},
 };
 
 int
