@@ -1,7 +1,8 @@
 /* test-session.c: the public engine API end to end on a tiny model: frames
  * uploaded through the ring give the same logits as the same pixels given as
  * a tensor; windows are read in slot order; two sessions run at once from
- * two threads; bad arguments give errors, not crashes; opening devices
+ * two threads; a crop of a frame runs like a frame of its pixels; bad
+ * arguments give errors, not crashes; opening devices
  * leaves the process environment alone. */
 #include <math.h>
 #include <string.h>
@@ -269,6 +270,98 @@ test_environment_untouched (void)
   g_assert_cmpstr (getenv ("LP_NUM_THREADS"), ==, lp_threads_at_start);
 }
 
+/* Byte (col, row) of plane p of the pattern frames. */
+static guint8
+pattern_byte (guint p, gsize col, guint row)
+{
+  return (guint8) ((col * 7 + row * 13 + p * 50 + (col * row) / 5) & 0xff);
+}
+
+/* A @format frame of @w x @h whose byte (col, row) of plane p is the
+ * pattern's (col0[p] + col, row0[p] + row); its planes go into @keep. */
+static UfFrame
+pattern_frame (UfPixelFormat format, guint w, guint h, const gsize *col0, const guint *row0,
+    GPtrArray *keep)
+{
+  static const guint8 somewhere[1];
+  UfFrame f = { format, w, h, { somewhere, somewhere, somewhere }, { 1 << 20, 1 << 20, 1 << 20 } };
+  UfFrameLayout l;
+  g_assert_true (uf_frame_get_layout (&f, &l, NULL));
+  for (guint p = 0; p < 3; p++) {
+    f.planes[p] = NULL;
+    f.strides[p] = 0;
+    if (p >= l.n_planes)
+      continue;
+    gsize stride = l.row_bytes[p] + 5;        /* strides above the row size */
+    guint8 *mem = g_malloc (stride * l.rows[p]);
+    for (guint r = 0; r < l.rows[p]; r++)
+      for (gsize c = 0; c < l.row_bytes[p]; c++)
+        mem[r * stride + c] = pattern_byte (p, col0[p] + c, row0[p] + r);
+    f.planes[p] = mem;
+    f.strides[p] = stride;
+    g_ptr_array_add (keep, mem);
+  }
+  return f;
+}
+
+static void
+run_frame_window (UfSession *ss, const UfFrame *f, float *logits)
+{
+  const UfModelInfo *info = uf_model_get_info (model);
+  guint *slots = g_new (guint, info->frames);
+  GError *error = NULL;
+  for (guint t = 0; t < info->frames; t++) {
+    g_assert_true (uf_session_upload_frame (ss, t, f, &error));
+    g_assert_no_error (error);
+    slots[t] = t;
+  }
+  run_slots (ss, slots, logits);
+  g_free (slots);
+}
+
+/* A crop (uf_frame_crop) gives the logits of a frame holding just its
+ * pixels, in every format: YUV crops start on even pixels. Crops are
+ * clipped to the frame; one with less than 2x2 pixels inside is refused. */
+static void
+test_frame_crop (void)
+{
+  static const UfPixelFormat formats[] = { UF_PIXEL_FORMAT_RGB, UF_PIXEL_FORMAT_RGBA,
+    UF_PIXEL_FORMAT_BGRX, UF_PIXEL_FORMAT_I420, UF_PIXEL_FORMAT_NV12 };
+  static const guint bpp[] = { 3, 4, 4, 4, 4 };
+  const gsize zero_cols[3] = { 0 };
+  const guint zero_rows[3] = { 0 };
+  GError *error = NULL;
+  UfSession *ss = uf_session_new (model, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++) {
+    UfPixelFormat fmt = formats[i];
+    gboolean yuv = fmt == UF_PIXEL_FORMAT_I420 || fmt == UF_PIXEL_FORMAT_NV12;
+    GPtrArray *keep = g_ptr_array_new_with_free_func (g_free);
+    UfFrame full = pattern_frame (fmt, 96, 80, zero_cols, zero_rows, keep), crop;
+    guint x0 = yuv ? 10 : 11, y0 = yuv ? 6 : 7;
+    g_assert_true (uf_frame_crop (&full, 11, 7, 41, 33, &crop));
+    g_assert_cmpuint (crop.width, ==, 52 - x0);
+    g_assert_cmpuint (crop.height, ==, 40 - y0);
+    gsize col0[3] = { yuv ? x0 : (gsize) x0 * bpp[fmt], fmt == UF_PIXEL_FORMAT_I420 ? x0 / 2 : x0,
+      x0 / 2 };
+    guint row0[3] = { y0, y0 / 2, y0 / 2 };
+    UfFrame alone = pattern_frame (fmt, crop.width, crop.height, col0, row0, keep);
+    float a[N_CLASSES], b[N_CLASSES];
+    run_frame_window (ss, &crop, a);
+    run_frame_window (ss, &alone, b);
+    g_assert_cmpmem (a, sizeof a, b, sizeof b);
+    /* clipped: 20x20 at the corner; refused: 1 pixel wide, or outside */
+    g_assert_true (uf_frame_crop (&full, -20, -10, 40, 30, &crop));
+    g_assert_cmpuint (crop.width, ==, 20);
+    g_assert_cmpuint (crop.height, ==, 20);
+    g_assert_true (crop.planes[0] == full.planes[0]);
+    g_assert_false (uf_frame_crop (&full, 40, 0, 1, 10, &crop));
+    g_assert_false (uf_frame_crop (&full, 200, 200, 10, 10, &crop));
+    g_ptr_array_unref (keep);
+  }
+  uf_session_free (ss);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -287,6 +380,7 @@ main (int argc, char **argv)
   model = uf_model_load (device, model_path, &error);
   g_assert_no_error (error);
   g_test_add_func ("/session/frames-match-tensor", test_frames_match_tensor);
+  g_test_add_func ("/session/frame-crop", test_frame_crop);
   g_test_add_func ("/session/two-sessions-two-threads", test_two_sessions_two_threads);
   g_test_add_func ("/session/profile-ops", test_profile_ops);
   g_test_add_func ("/session/errors", test_errors);
