@@ -21,6 +21,9 @@ examples:
   uniformer-motion-clips clips --seed 7 --count 9 --format tensor --crop 64 --out tensors/
   # the README demo: one video, the motion changing every 3 s, plus demo.tsv
   uniformer-motion-clips sequence --seed 3 --segment 3 --out demo.mp4
+  # 6 clips of 4 objects (one per 2x2 tile, each its own motion) + ground truth
+  # clipNNNN.json (track ids, classes, boxes per frame) for uniformer-region-source
+  uniformer-motion-clips multi --objects 4 --count 6 --seed 9001 --out multi/
 
 Clip i of seed S is the same whatever --count is (class = --classes[i mod n]).
 The shipped model was trained on seeds 1 (training) and 2 (validation): use
@@ -59,7 +62,8 @@ def build_parser():
         description="Generates synthetic motion clips (deterministic by seed): one object "
                     "moving left/right/up/down, rotating, growing, shrinking or standing "
                     "still over a cluttered background, with camera shake and sensor noise. "
-                    "The object stays inside the centre square of the frame.",
+                    "The object stays inside the centre square of the frame; multi puts "
+                    "2 to 4 such scenes side by side, one per tile.",
         epilog=EPILOG)
     sub = p.add_subparsers(dest="command", required=True)
     common = argparse.ArgumentParser(add_help=False)
@@ -94,7 +98,45 @@ def build_parser():
     s.add_argument("--segment", type=_positive(float), default=3.0,
                    help="seconds per segment (default 3)")
     s.add_argument("--out", required=True, help="the .mp4 to write (ground truth next to it as .tsv)")
+
+    m = sub.add_parser("multi", parents=[common], help="clips of several objects, one motion each",
+                       description="Writes --count H.264 clips OUT/clipNNNN.mp4 of --objects objects, "
+                                   "each its own single-object scene in its own tile of the frame "
+                                   "(2x1 or 1x2 for two objects, 2x2 for three or four), and "
+                                   "OUT/clipNNNN.json: {width, height, fps, frames, seed, index, "
+                                   "objects: [{id, class_id, motion, boxes: [[x, y, w, h] per "
+                                   "frame]}]} (track ids from 1; boxes in frame pixels). Object k "
+                                   "of clip i has class --classes[(i * objects + k) mod n].")
+    m.add_argument("--objects", type=_objects, default=4, help="objects per clip, 2..4 (default 4)")
+    m.add_argument("--count", type=_positive(int), default=4, help="number of clips (default 4)")
+    m.add_argument("--duration", type=_positive(float), default=2.0,
+                   help="seconds per clip at 30 fps (default 2)")
+    m.add_argument("--out", required=True, help="output directory (created)")
     return p
+
+
+def _objects(text):
+    from .multi import MAX_OBJECTS, MIN_OBJECTS
+    try:
+        v = int(text)
+    except ValueError:
+        v = -1
+    if not MIN_OBJECTS <= v <= MAX_OBJECTS:
+        raise argparse.ArgumentTypeError(f"must be {MIN_OBJECTS}..{MAX_OBJECTS}, got {text}")
+    return v
+
+
+def _write_multi(args):
+    from .multi import grid, multi_clip, write_multi
+    w, h = args.size
+    cols, rows = grid(args.objects, w, h)   # size errors before creating anything
+    os.makedirs(args.out, exist_ok=True)
+    for i in range(args.count):
+        clip = multi_clip(args.seed, i, args.objects, w, h, args.duration, args.classes)
+        base = os.path.join(args.out, f"clip{i:04d}")
+        write_multi(base + ".mp4", base + ".json", clip, bitrate_kbps=args.bitrate)
+    print(f"wrote {args.count} clips of {args.objects} objects ({cols}x{rows} tiles) with "
+          f"their .json to {args.out}")
 
 
 def _write_clips(args):
@@ -140,6 +182,8 @@ def main(argv=None):
     try:
         if args.command == "clips":
             _write_clips(args)
+        elif args.command == "multi":
+            _write_multi(args)
         else:
             _write_sequence(args)
     except (OSError, RuntimeError, ValueError) as e:
