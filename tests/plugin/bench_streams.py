@@ -6,6 +6,7 @@ the same run. A benchmark, not a test:
 
     GST_PLUGIN_PATH=build/gst-plugin tests/plugin/bench_streams.py \\
         [--streams 1,4,16,64] [--seconds 20] [--interval 8] [--model FILE]
+    GST_PLUGIN_PATH=build/gst-plugin tests/plugin/bench_streams.py --tracks 1,4,16
 
 Each run is a fresh process (so its RSS is its own): N branches of
 videotestsrc is-live=true (160x120, 30 fps) ! uniformerinfer
@@ -17,6 +18,11 @@ window's last frame, which a live source stamps with its capture time),
 the peak RSS (VmHWM) and per stream, the device memory (every element's
 frames, plus the model's weights and batch memory once per loaded model),
 and the mean batch size.
+
+With --tracks, one live 320x240 source goes through one uniformerinfer in
+region-mode=fixed with T rectangles (a grid over the frame, so every
+track's window is a crop of its own), for each T: the same figures, with
+RSS and device memory per track.
 """
 import argparse
 import json
@@ -35,14 +41,29 @@ def percentile(values, q):
     return v[min(len(v) - 1, int(round(q * (len(v) - 1))))]
 
 
-def child(n, seconds, model, share, interval):
+def grid(tracks, width, height):
+    """@tracks rectangles tiling a width x height frame, as the regions property."""
+    cols = 1
+    while cols * cols < tracks:
+        cols += 1
+    rows = (tracks + cols - 1) // cols
+    w, h = width // cols, height // rows
+    return ";".join("%d,%d,%d,%d" % ((k % cols) * w, (k // cols) * h, w, h)
+                    for k in range(tracks))
+
+
+def child(n, seconds, model, share, interval, tracks=0):
     import gi
     gi.require_version("Gst", "1.0")
     from gi.repository import Gst
     Gst.init(None)
-    branch = ("videotestsrc is-live=true pattern=ball ! video/x-raw,width=160,height=120,"
+    size, regions = "width=160,height=120", ""
+    if tracks:
+        size = "width=320,height=240"
+        regions = 'region-mode=fixed max-tracks=%d regions="%s"' % (tracks, grid(tracks, 320, 240))
+    branch = ("videotestsrc is-live=true pattern=ball ! video/x-raw," + size + ","
               "framerate=30/1 ! uniformerinfer name=infer%d model=\"%s\" "
-              "inference-interval=%d share-model=%s actions=false ! fakesink")
+              "inference-interval=%d share-model=%s actions=false " + regions + " ! fakesink")
     desc = "  ".join(branch % (i, model, interval, "true" if share else "false")
                      for i in range(n))
     pipeline = Gst.parse_launch(desc)
@@ -88,10 +109,10 @@ def child(n, seconds, model, share, interval):
                           lat_p99=percentile(latencies, 0.99))))
 
 
-def run(n, seconds, model, share, interval):
+def run(n, seconds, model, share, interval, tracks=0):
     out = subprocess.run([sys.executable, __file__, "--child", str(n), "--seconds",
                           str(seconds), "--model", model, "--share", "1" if share else "0",
-                          "--interval", str(interval)],
+                          "--interval", str(interval), "--tracks", str(tracks)],
                          capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit("%d streams: %s" % (n, out.stderr.strip() or out.stdout.strip()))
@@ -106,9 +127,15 @@ def main():
     ap.add_argument("--model", default=DEFAULT_MODEL)
     ap.add_argument("--child", type=int)
     ap.add_argument("--share", type=int)
+    ap.add_argument("--tracks", default="", help="one stream with these numbers of fixed "
+                    "regions instead, e.g. 1,4,16")
     args = ap.parse_args()
     if args.child:
-        child(args.child, args.seconds, args.model, bool(args.share), args.interval)
+        child(args.child, args.seconds, args.model, bool(args.share), args.interval,
+              int(args.tracks or 0))
+        return
+    if args.tracks:
+        tracks_main(args)
         return
     print("%d s per run, 160x120 live 30 fps, inference-interval=%d, %s" % (
         args.seconds, args.interval, os.path.basename(args.model)))
@@ -127,6 +154,21 @@ def main():
             "", results[True]["rss_mib"] / results[False]["rss_mib"],
             results[True]["device_mib"] / results[False]["device_mib"],
             results[True]["classified"] / max(results[False]["classified"], 1)))
+
+
+def tracks_main(args):
+    print("%d s per run, one 320x240 live 30 fps stream, region-mode=fixed, "
+          "inference-interval=%d, %s" % (args.seconds, args.interval,
+                                         os.path.basename(args.model)))
+    print("%7s %8s %8s %8s %9s %9s %8s %9s %9s %9s %6s" % (
+        "tracks", "windows", "per s", "skipped", "lat p50", "lat p99", "RSS MiB",
+        "MiB/track", "dev MiB", "dev/track", "batch"))
+    for t in (int(x) for x in args.tracks.split(",")):
+        r = run(1, args.seconds, args.model, True, args.interval, t)
+        print("%7d %8d %8.1f %8d %7.0fms %7.0fms %8.0f %9.1f %9.1f %9.2f %6.2f" % (
+            t, r["classified"], r["classified"] / args.seconds, r["skipped"],
+            r["lat_median"], r["lat_p99"], r["rss_mib"], r["rss_mib"] / t, r["device_mib"],
+            r["own_mib"] / t, r["batch"]))
 
 
 if __name__ == "__main__":
