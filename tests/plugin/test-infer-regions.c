@@ -123,26 +123,42 @@ crop_rgba (GstBuffer * src, gint x, gint y, gint w, gint h)
   return out;
 }
 
-/* Two tracks' windows hold their regions' crops: each result is what frame
- * mode gives on a video of that crop, and rides on that region's meta. */
+/* Two tracks' windows hold their regions' crops (with region-margin: grown,
+ * then clipped to the frame): each result is what frame mode gives on a
+ * video of that crop, and rides on that region's meta. */
+typedef struct {
+  const gchar *props;
+  Roi rois[2];
+  Roi crops[2];                 /* what each region's window sees */
+} CropCase;
+
+static const CropCase crop_cases[] = {
+  {"", {{7, 8, 4, 32, 32}, {3, 30, 10, 24, 36}}, {{7, 8, 4, 32, 32}, {3, 30, 10, 24, 36}}},
+  /* a quarter of each side more, clipped to the frame */
+  {"region-margin=0.25", {{7, 16, 12, 32, 24}, {3, 40, 30, 24, 16}},
+      {{7, 8, 6, 48, 36}, {3, 34, 26, 30, 22}}},
+};
+
 static void
-test_meta_crops (void)
+test_meta_crops (gconstpointer data)
 {
-  const Roi rois[] = { {7, 8, 4, 32, 32}, {3, 30, 10, 24, 36} };
-  GstHarness *h = infer_harness_new ("region-mode=meta late-windows=wait top-k=3", FALSE,
-      "RGBA", W, H, FPS, 1);
+  const CropCase *cc = data;
+  const Roi *rois = cc->rois, *crops = cc->crops;
+  gchar *props = g_strdup_printf ("region-mode=meta late-windows=wait top-k=3 %s", cc->props);
+  GstHarness *h = infer_harness_new (props, FALSE, "RGBA", W, H, FPS, 1);
   GstHarness *alone[2];
   guint on_meta = 0;
 
+  g_free (props);
   for (guint r = 0; r < 2; r++)
-    alone[r] = infer_harness_new ("late-windows=wait top-k=3", FALSE, "RGBA", rois[r].w,
-        rois[r].h, FPS, 1);
+    alone[r] = infer_harness_new ("late-windows=wait top-k=3", FALSE, "RGBA", crops[r].w,
+        crops[r].h, FPS, 1);
   for (guint n = 0; n < 80; n++) {
     GstBuffer *frame = new_frame (h, frame_pts (n, FPS, 1), FRAME_NS, n);
 
     for (guint r = 0; r < 2; r++) {
-      g_assert_cmpint (gst_harness_push (alone[r], crop_rgba (frame, rois[r].x, rois[r].y,
-                  rois[r].w, rois[r].h)), ==, GST_FLOW_OK);
+      g_assert_cmpint (gst_harness_push (alone[r], crop_rgba (frame, crops[r].x, crops[r].y,
+                  crops[r].w, crops[r].h)), ==, GST_FLOW_OK);
       gst_buffer_unref (gst_harness_pull (alone[r]));
     }
     gst_buffer_unref (frame);
@@ -405,7 +421,8 @@ main (int argc, char **argv)
 {
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/regions/meta-crops", test_meta_crops);
+  g_test_add_data_func ("/regions/meta-crops", &crop_cases[0], test_meta_crops);
+  g_test_add_data_func ("/regions/meta-crops-margin", &crop_cases[1], test_meta_crops);
   g_test_add_func ("/regions/tracks-come-and-go", test_tracks_come_and_go);
   g_test_add_func ("/regions/outside-and-none", test_outside_and_none);
   g_test_add_func ("/regions/max-tracks-and-type", test_max_tracks_and_type);
