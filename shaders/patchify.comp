@@ -41,6 +41,8 @@ layout(push_constant) uniform Push {
   uint tubelet, patch_size, time_minor;   // mode 2
   uint stride_t, stride_s;                // modes 3 and 4
   uint to_first;                          // modes 3 and 4: the first output frame
+  uint windows;             // modes 0 and 2: window w's T slots at slots_off + w * T,
+                            // its tokens after window w - 1's
 } p;
 
 // Modes 3 and 4: an invocation per (token, run of k), tokens along X, so a
@@ -99,20 +101,24 @@ void main()
   uint token = gl_GlobalInvocationID.x + gl_GlobalInvocationID.z * 65535u * gl_WorkGroupSize.x;
   uint K = p.mode == 2u ? p.Cin * p.tubelet * p.patch_size * p.patch_size
       : p.mode == 0u ? p.Cin * 48u : p.Cin * 4u;
-  if (token >= p.To * p.Ho * p.Wo)
+  uint n = p.To * p.Ho * p.Wo;
+  if (token >= n * p.windows)
     return;
+  uint window = token / n;
+  token %= n;
+  uint slots_off = p.slots_off + window * p.T;
   uint wo = token % p.Wo;
   uint ho = (token / p.Wo) % p.Ho;
   uint to = token / (p.Wo * p.Ho);
-  uint dst = p.out_off + (p.mode == 2u && p.time_minor != 0u
-      ? (ho * p.Wo + wo) * p.To + to : token) * K;
+  uint dst = p.out_off + (window * n + (p.mode == 2u && p.time_minor != 0u
+      ? (ho * p.Wo + wo) * p.To + to : token)) * K;
   for (uint k = 0u; k < K; k += V) {
     vec4 v = vec4(0.0);
     if (p.mode == 2u) {
       uint pp = p.patch_size * p.patch_size;
       uint c = k / (p.tubelet * pp), kt = (k / pp) % p.tubelet;
       uint kh = (k / p.patch_size) % p.patch_size, kw = k % p.patch_size;
-      uint slot = slots[p.slots_off + to * p.tubelet + kt];
+      uint slot = slots[slots_off + to * p.tubelet + kt];
       uint e = slot * p.in_off + (c * p.H + ho * p.patch_size + kh) * p.W
           + wo * p.patch_size + kw;
       v = TEXELS ? texelFetch(ring_texels, int(e >> 2)) : vec4(ring[e]);
@@ -120,7 +126,7 @@ void main()
       uint c = k / 48u, kt = (k / 16u) % 3u, kh = (k / 4u) % 4u, kw = k % 4u;
       int ti = int(2u * to + kt) - 1;
       if (ti >= 0 && ti < int(p.T)) {
-        uint slot = slots[p.slots_off + uint(ti)];
+        uint slot = slots[slots_off + uint(ti)];
         uint e = slot * p.in_off + (c * p.H + 4u * ho + kh) * p.W + 4u * wo + kw;
         v = TEXELS ? texelFetch(ring_texels, int(e >> 2)) : vec4(ring[e]);
       }

@@ -163,21 +163,17 @@ global_block (UfRecorder *rec, const Net *net, const UfUniformerGrid *g,
 }
 
 /* The stem: k(3,4,4) s(2,4,4) p(1,0,0) conv over each window's ring slots
- * as im2col (a dispatch per window: its padding in time is its own) +
- * GEMM into t1, then LayerNorm into @out. */
+ * as im2col (each window's padding in time its own) + GEMM into t1, then
+ * LayerNorm into @out. */
 static void
 stem (UfRecorder *rec, const Net *net, guint32 out, guint32 slot_stride, guint32 batch)
 {
-  guint32 k = 3 * 48;
-  for (guint32 b = 0; b < batch; b++) {
-    UfPatchifyArgs a = {
-      .mode = 0, .T = net->T, .H = net->H, .W = net->W, .Cin = 3,
-      .To = net->t, .Ho = net->h[0], .Wo = net->w[0],
-      .in_off = slot_stride, .out_off = net->sc.hid + b * net->n[0] * k,
-      .slots_off = b * net->T,
-    };
-    uf_op_patchify_record (rec, &a);
-  }
+  UfPatchifyArgs a = {
+    .mode = 0, .T = net->T, .H = net->H, .W = net->W, .Cin = 3,
+    .To = net->t, .Ho = net->h[0], .Wo = net->w[0],
+    .in_off = slot_stride, .out_off = net->sc.hid, .slots_off = 0, .windows = batch,
+  };
+  uf_op_patchify_record (rec, &a);
   const UfUniformerPatch *pw = &net->patch[0];
   uf_block_linear (rec, &pw->proj, batch * net->n[0], net->sc.hid, net->sc.t1, 0);
   uf_block_layernorm (rec, batch * net->n[0], net->p.dims[0], net->sc.t1, out, pw->ln_g,
@@ -227,11 +223,8 @@ record (UfRecorder *rec, gconstpointer data, guint32 slot_stride, guint32 batch)
     }
     uf_rec_timestamp (rec, 2 + s);
   }
-  for (guint32 b = 0; b < batch; b++) {
-    UfMeanpoolArgs m = { net->n[3], p->dims[3], cur + b * net->n[3] * p->dims[3],
-      net->pooled + b * p->dims[3] };
-    uf_op_meanpool_record (rec, &m);
-  }
+  UfMeanpoolArgs m = { net->n[3], p->dims[3], cur, net->pooled, batch };
+  uf_op_meanpool_record (rec, &m);
   uf_block_linear (rec, &net->head, batch, net->pooled, net->layout.logits, 0);
   uf_rec_timestamp (rec, 6);
 }

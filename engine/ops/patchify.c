@@ -23,19 +23,35 @@ uf_op_patchify_record (UfRecorder *rec, const UfPatchifyArgs *a)
   guint32 across = a->mode == 1 || a->mode == 4 ? a->Cin : a->W | (a->mode == 2 ? a->patch : 0);
   gboolean texels = a->mode != 3 && uf_on_texels (across | a->in_off);
   guint32 spec[2] = { rec->tuning->rows_lx, texels };
-  guint32 push[17] = { a->mode, a->T, a->H, a->W, a->Cin, a->To, a->Ho, a->Wo, a->in_off,
+  guint32 windows = a->mode == 0 || a->mode == 2 ? MAX (a->windows, 1) : 1;
+  guint32 push[18] = { a->mode, a->T, a->H, a->W, a->Cin, a->To, a->Ho, a->Wo, a->in_off,
     a->out_off, a->slots_off, a->tubelet, a->patch, a->time_minor, a->stride_t, a->stride_s,
-    a->to_first };
+    a->to_first, windows };
   /* tokens along X (patchify.comp says why); modes 3 and 4 split each
    * token's K into runs along Y */
-  guint32 tokens = a->To * a->Ho * a->Wo, groups = uf_div_up (tokens, spec[0]);
+  guint32 tokens = windows * a->To * a->Ho * a->Wo, groups = uf_div_up (tokens, spec[0]);
   guint32 runs = a->mode == 3 ? a->Cin : a->mode == 4 ? 27 : 1;
   uf_rec_dispatch (rec, UF_SHADER_PATCHIFY, spec, 2, push, sizeof (push),
       MIN (groups, MAX_GROUPS_Y), runs, uf_div_up (groups, MAX_GROUPS_Y));
 }
 
+static void patchify_window (const UfPatchifyArgs *a, const UfHostBuffers *h);
+
 void
 uf_op_patchify_reference (const UfPatchifyArgs *a, const UfHostBuffers *h)
+{
+  guint32 windows = a->mode == 0 || a->mode == 2 ? MAX (a->windows, 1) : 1;
+  for (guint32 w = 0; w < windows; w++) {
+    UfPatchifyArgs one = *a;
+    one.windows = 1;
+    one.slots_off = a->slots_off + w * a->T;
+    one.out_off = a->out_off + w * a->To * a->Ho * a->Wo * uf_op_patchify_k (a);
+    patchify_window (&one, h);
+  }
+}
+
+static void
+patchify_window (const UfPatchifyArgs *a, const UfHostBuffers *h)
 {
   guint32 K = uf_op_patchify_k (a);
   for (guint32 to = 0; to < a->To; to++)

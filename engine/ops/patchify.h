@@ -22,6 +22,9 @@ typedef struct {
   guint32 stride_t, stride_s; /* modes 3 and 4 */
   guint32 to_first;           /* modes 3 and 4: the To output frames are to_first..,
                                * so a large conv runs in chunks of frames */
+  guint32 windows;            /* modes 0 and 2: windows in one dispatch (0 = 1), window
+                               * w's T slots at slots_off + w * T, its tokens after
+                               * window w - 1's */
 } UfPatchifyArgs;
 /* The output size of a mode 3 or 4 conv along an input size @n. */
 static inline guint32
