@@ -2,10 +2,11 @@
  * meta: each GstVideoRegionOfInterestMeta id is a track whose window holds
  * its region's crop (the same result as frame mode on the cropped video),
  * whose result goes on the region's meta and in the message with the track
- * id and box; tracks come, go after track-timeout and come back, regions
- * partly or wholly outside the frame, buffers without regions, more
- * regions than max-tracks, the region-type filter. fixed: the regions
- * property's rectangles, results on the metas it adds. */
+ * id and box; tracks come, go after track-timeout and come back; regions
+ * partly or wholly outside the frame, at odd pixels of 4:2:0 video;
+ * buffers without regions, more regions than max-tracks, the region-type
+ * filter. fixed: the regions property's rectangles, results on the metas
+ * it adds. */
 #include "plugin-test-util.h"
 
 #include <string.h>
@@ -319,6 +320,28 @@ test_outside_and_none (void)
   infer_harness_finish (h);
 }
 
+/* 4:2:0 video: regions at odd pixels start their crops on even ones and
+ * are classified like any other. */
+static void
+test_yuv_regions (void)
+{
+  const Roi rois[] = { {1, 5, 3, 31, 29}, {2, 33, 17, 27, 25} };
+  const gchar *formats[] = { "I420", "NV12" };
+
+  for (guint f = 0; f < G_N_ELEMENTS (formats); f++) {
+    GstHarness *h = infer_harness_new ("region-mode=meta late-windows=wait", FALSE,
+        formats[f], W, H, FPS, 1);
+
+    for (guint n = 0; n < 60; n++)
+      gst_buffer_unref (push_with_rois (h, n, rois, 2));
+    GPtrArray *got = pop_results (h);
+    g_assert_cmpuint (count_track (got, 1, 0), >=, 2);
+    g_assert_cmpuint (count_track (got, 1, 0), ==, count_track (got, 2, 0));
+    g_ptr_array_unref (got);
+    infer_harness_finish (h);
+  }
+}
+
 /* More regions than max-tracks: the first ones get tracks, the others are
  * refused, counted and warned about once; region-type keeps one type. */
 static void
@@ -425,6 +448,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/regions/meta-crops-margin", &crop_cases[1], test_meta_crops);
   g_test_add_func ("/regions/tracks-come-and-go", test_tracks_come_and_go);
   g_test_add_func ("/regions/outside-and-none", test_outside_and_none);
+  g_test_add_func ("/regions/yuv", test_yuv_regions);
   g_test_add_func ("/regions/max-tracks-and-type", test_max_tracks_and_type);
   g_test_add_func ("/regions/fixed", test_fixed);
   return g_test_run ();
