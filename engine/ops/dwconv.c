@@ -6,7 +6,11 @@ uf_op_dwconv_record (UfRecorder *rec, const UfDwconvArgs *a)
 {
   /* four channels per lane through the texel views when they can */
   gboolean texels = uf_on_texels (a->C | a->in_off | a->out_off | a->w_off | a->bias_off);
-  guint32 spec[5] = { rec->tuning->dwconv_lx, a->ks, rec->tuning->dwconv_wo,
+  /* no wider than the channels need, in whole subgroups (lavapipe's
+   * vector): lanes past the last channel cost as much as busy ones */
+  guint32 sg = MAX (rec->dev->subgroup_size, 1);
+  guint32 lanes = uf_div_up (a->C / (texels ? 4 : 1), sg) * sg;
+  guint32 spec[5] = { MIN (rec->tuning->dwconv_lx, lanes), a->ks, rec->tuning->dwconv_wo,
     rec->tuning->dwconv_ho, texels };
   guint32 taps = a->ks * a->ks * a->ks;
   UfWeightBase wb = uf_rec_weights (rec, MIN (a->w_off, a->bias_off),
