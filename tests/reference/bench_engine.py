@@ -6,7 +6,8 @@ converts the weights with tools/uniformer-convert, times the engine with
 `uniformer-classify --bench N` and the reference with bench_torch.py
 (2 threads) at its fastest OpenBLAS kernel (blas_peer.py: each candidate is
 tried for the peer's process only, and the one used is printed), and
-prints ms per clip for each and their ratio.
+prints ms per clip for each and their ratio, and where the engine's time went
+(uniformer-classify --profile: device time and GFLOP/s per op class).
 
     /usr/bin/python3 tests/reference/bench_engine.py [--runs 5] [--configs s8,s16]
         [--classify build/tools/classify/uniformer-classify] [--dtype f32|f16]
@@ -55,7 +56,7 @@ def bench_config(name, args, tmp):
                     '--name', 'uniformer-s-%s-random' % name],
                    check=True, stdout=subprocess.DEVNULL)
     engine = subprocess.run([args.classify, '--model', st, '--input-npy', npy,
-                             '--bench', str(args.runs)],
+                             '--bench', str(args.runs), '--profile'],
                             check=True, capture_output=True, text=True).stdout
     peers = [('torch', [])]
     if args.torch_device == 'cuda':
@@ -76,7 +77,9 @@ def bench_config(name, args, tmp):
     torch_ms = peer_ms[peers[-1][0]]
     print('== UniFormer-S %dx224x224 (%s weights)' % (frames, args.dtype))
     for line in engine.splitlines():
-        if line.startswith(('stage ', 'first_', 'gflops', 'device_memory')):
+        if line.startswith(('stage ', 'first_', 'gflops', 'device_memory', 'op class',
+                            'GEMM', 'attention', 'depthwise', 'LayerNorm', 'other',
+                            'total')):
             print('  engine ' + line)
     print('  engine_ms_per_clip=%.1f' % engine_ms)
     for peer, ms in peer_ms.items():

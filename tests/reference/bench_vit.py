@@ -8,8 +8,8 @@ writes the engine's model file, times the engine with `uniformer-classify
 --bench N`, and times the reference (2 threads) once per OpenBLAS kernel
 candidate -- the default, Haswell and SkylakeX, set with OPENBLAS_CORETYPE
 for the peer's process only -- and keeps the fastest, which it names.
-Prints ms per clip (medians), the ratio engine / best peer, and the
-engine's device memory. A benchmark, not a test.
+Prints ms per clip (medians), the ratio engine / best peer, the engine's
+device memory and where its time went (device time and GFLOP/s per op class). A benchmark, not a test.
 
     /usr/bin/python3 tests/reference/bench_vit.py [--runs 3] [--configs ts-b8,vm-b16]
         [--classify build/tools/classify/uniformer-classify] [--dtype f32|f16]
@@ -102,11 +102,14 @@ def main():
         with tempfile.TemporaryDirectory() as tmp:
             path = write_model(family, preset, tmp, args.dtype)
             engine = subprocess.run([args.classify, '-m', path, '-i',
-                                     os.path.join(tmp, 'input.npy'), '--bench', str(args.runs)],
+                                     os.path.join(tmp, 'input.npy'), '--bench', str(args.runs),
+                                     '--profile'],
                                     check=True, capture_output=True, text=True).stdout
         print('%s (%s %s, %s weights):' % (name, family, preset, args.dtype))
         for line in engine.splitlines():
-            if line.startswith(('model:', 'stage', 'device_memory', 'first_')):
+            if line.startswith(('model:', 'stage', 'device_memory', 'first_', 'op class',
+                                'GEMM', 'attention', 'depthwise', 'LayerNorm', 'other',
+                                'total')):
                 print('  engine ' + line)
         ms = field(engine, 'ms_per_clip')
         kernel, peer_ms = time_peer(family, preset, args.runs)
