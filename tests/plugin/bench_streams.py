@@ -6,6 +6,7 @@ the same run. A benchmark, not a test:
 
     GST_PLUGIN_PATH=build/gst-plugin tests/plugin/bench_streams.py \\
         [--streams 1,4,16,64] [--seconds 20] [--interval 8] [--model FILE]
+        [--max-batch B]
     GST_PLUGIN_PATH=build/gst-plugin tests/plugin/bench_streams.py --tracks 1,4,16
 
 Each run is a fresh process (so its RSS is its own): N branches of
@@ -52,7 +53,7 @@ def grid(tracks, width, height):
                     for k in range(tracks))
 
 
-def child(n, seconds, model, share, interval, tracks=0):
+def child(n, seconds, model, share, interval, tracks=0, max_batch=0):
     import gi
     gi.require_version("Gst", "1.0")
     from gi.repository import Gst
@@ -63,7 +64,8 @@ def child(n, seconds, model, share, interval, tracks=0):
         regions = 'region-mode=fixed max-tracks=%d regions="%s"' % (tracks, grid(tracks, 320, 240))
     branch = ("videotestsrc is-live=true pattern=ball ! video/x-raw," + size + ","
               "framerate=30/1 ! uniformerinfer name=infer%d model=\"%s\" "
-              "inference-interval=%d share-model=%s actions=false " + regions + " ! fakesink")
+              "inference-interval=%d share-model=%s actions=false " + regions
+              + (" max-batch=%d" % max_batch if max_batch else "") + " ! fakesink")
     desc = "  ".join(branch % (i, model, interval, "true" if share else "false")
                      for i in range(n))
     pipeline = Gst.parse_launch(desc)
@@ -109,10 +111,11 @@ def child(n, seconds, model, share, interval, tracks=0):
                           lat_p99=percentile(latencies, 0.99))))
 
 
-def run(n, seconds, model, share, interval, tracks=0):
+def run(n, seconds, model, share, interval, tracks=0, max_batch=0):
     out = subprocess.run([sys.executable, __file__, "--child", str(n), "--seconds",
                           str(seconds), "--model", model, "--share", "1" if share else "0",
-                          "--interval", str(interval), "--tracks", str(tracks)],
+                          "--interval", str(interval), "--tracks", str(tracks),
+                          "--max-batch", str(max_batch)],
                          capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit("%d streams: %s" % (n, out.stderr.strip() or out.stdout.strip()))
@@ -127,25 +130,29 @@ def main():
     ap.add_argument("--model", default=DEFAULT_MODEL)
     ap.add_argument("--child", type=int)
     ap.add_argument("--share", type=int)
+    ap.add_argument("--max-batch", type=int, default=0, help="the elements' max-batch "
+                    "(0: the default)")
     ap.add_argument("--tracks", default="", help="one stream with these numbers of fixed "
                     "regions instead, e.g. 1,4,16")
     args = ap.parse_args()
     if args.child:
         child(args.child, args.seconds, args.model, bool(args.share), args.interval,
-              int(args.tracks or 0))
+              int(args.tracks or 0), args.max_batch)
         return
     if args.tracks:
         tracks_main(args)
         return
-    print("%d s per run, 160x120 live 30 fps, inference-interval=%d, %s" % (
-        args.seconds, args.interval, os.path.basename(args.model)))
+    print("%d s per run, 160x120 live 30 fps, inference-interval=%d, %s%s" % (
+        args.seconds, args.interval, os.path.basename(args.model),
+        ", max-batch=%d" % args.max_batch if args.max_batch else ""))
     print("%7s %-7s %8s %8s %8s %9s %9s %8s %10s %9s %9s %6s" % (
         "streams", "model", "windows", "per s", "skipped", "lat p50", "lat p99", "RSS MiB",
         "MiB/stream", "dev MiB", "batch", "users"))
     for n in (int(s) for s in args.streams.split(",")):
         results = {}
         for share in (False, True):
-            r = results[share] = run(n, args.seconds, args.model, share, args.interval)
+            r = results[share] = run(n, args.seconds, args.model, share, args.interval,
+                                     max_batch=args.max_batch)
             print("%7d %-7s %8d %8.1f %8d %7.0fms %7.0fms %8.0f %10.1f %9.1f %9.2f %6d" % (
                 n, "shared" if share else "own", r["classified"],
                 r["classified"] / args.seconds, r["skipped"], r["lat_median"], r["lat_p99"],
@@ -164,7 +171,7 @@ def tracks_main(args):
         "tracks", "windows", "per s", "skipped", "lat p50", "lat p99", "RSS MiB",
         "MiB/track", "dev MiB", "dev/track", "batch"))
     for t in (int(x) for x in args.tracks.split(",")):
-        r = run(1, args.seconds, args.model, True, args.interval, t)
+        r = run(1, args.seconds, args.model, True, args.interval, t, args.max_batch)
         print("%7d %8d %8.1f %8d %7.0fms %7.0fms %8.0f %9.1f %9.1f %9.2f %6.2f" % (
             t, r["classified"], r["classified"] / args.seconds, r["skipped"],
             r["lat_median"], r["lat_p99"], r["rss_mib"], r["rss_mib"] / t, r["device_mib"],
