@@ -99,7 +99,7 @@ struct _GstUniformerInfer {
   GstFlowReturn flow;           /* of the last before_transform, for transform_ip */
   GstClockTime last_pts;        /* the last valid PTS, to time buffers without one */
   guint64 untimed;              /* buffers without PTS since then */
-  gboolean warned_untimed, warned_tracks;
+  gboolean warned_untimed, warned_tracks, warned_repeated_id;
 
   /* action events */
   GArray *action_events;        /* UniformerActionEvent, to post and send downstream */

@@ -507,7 +507,7 @@ gst_uniformer_infer_start (GstBaseTransform * trans)
   self->live_known = FALSE;
   self->reported_latency = 0;
   self->flow = GST_FLOW_OK;
-  self->warned_untimed = self->warned_tracks = FALSE;
+  self->warned_untimed = self->warned_tracks = self->warned_repeated_id = FALSE;
   self->flushed = FALSE;
   self->skip_warned_at = GST_CLOCK_TIME_NONE;
   self->skips_unwarned = 0;

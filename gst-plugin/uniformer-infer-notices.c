@@ -80,7 +80,7 @@ action_structure (GstUniformerInfer * self, const UniformerActionEvent * ev)
   if (ev->state == UNIFORMER_ACTION_ENDED)
     gst_structure_set (s, "reason", G_TYPE_STRING,
         uniformer_action_reason_name (ev->reason), NULL);
-  if (ev->track_id != UNIFORMER_FRAME_TRACK)
+  if (self->region_mode != GST_UNIFORMER_REGION_MODE_FRAME)
     gst_structure_set (s, "track-id", G_TYPE_INT, ev->track_id, NULL);
   return s;
 }

@@ -138,7 +138,9 @@ uniformer_infer_install_region_properties (GObjectClass * gobject_class)
    * its `id` names, with the region's crop (grown by
    * #GstUniformerInfer:region-margin, clipped to the frame, then fitted by
    * #GstUniformerInfer:resize-mode), sampled by timestamp on the buffers the
-   * region is on. "fixed": one window per rectangle of
+   * region is on (of regions that share an id on one buffer, the first;
+ * the element warns once, details `kind` "repeated-region-id", since
+ * untracked region metas all have id 0). "fixed": one window per rectangle of
    * #GstUniformerInfer:regions, track ids 0, 1, ... in their order. In the
    * region modes a track's result is added to its region's meta as a
    * "uniformer" parameter structure (the fields of the "uniformer"

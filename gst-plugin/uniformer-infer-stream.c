@@ -243,7 +243,7 @@ static void
 report (GstUniformerInfer * self, const UniformerReport * rep, GstBuffer * buffer)
 {
   const gchar **labels = g_new0 (const gchar *, rep->n + 1);
-  gboolean region = rep->track_id != UNIFORMER_FRAME_TRACK;
+  gboolean region = self->region_mode != GST_UNIFORMER_REGION_MODE_FRAME;
   GstBuffer *carrier = buffer && !region ? buffer : gst_buffer_new ();
   GstVideoRegionOfInterestMeta *roi = NULL;
   GstUniformerMeta *meta;

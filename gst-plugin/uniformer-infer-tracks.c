@@ -53,7 +53,7 @@ uniformer_infer_add_track (GstUniformerInfer * self, gint id, const gchar * type
   g_ptr_array_add (self->tracks, t);
   g_mutex_unlock (&self->tracks_lock);
   count_tracks (self);
-  if (id != UNIFORMER_FRAME_TRACK)
+  if (self->region_mode != GST_UNIFORMER_REGION_MODE_FRAME)
     GST_DEBUG_OBJECT (self, "new track %d (%s) at %dx%d+%d+%d", id, type, t->box.w, t->box.h,
         t->box.x, t->box.y);
   return t;
@@ -181,6 +181,20 @@ warn_too_many (GstUniformerInfer * self, gint id)
           NULL));
 }
 
+/* Regions without tracking all have id 0 (the meta's default). */
+static void
+warn_repeated_id (GstUniformerInfer * self, gint id)
+{
+  if (self->warned_repeated_id)
+    return;
+  self->warned_repeated_id = TRUE;
+  GST_ELEMENT_WARNING_WITH_DETAILS (self, STREAM, FORMAT,
+      ("Several regions on one buffer have the same id, %d: only the first is classified. "
+          "Each object needs an id of its own, as a tracker gives them.", id),
+      ("region metas with id %d repeated on one buffer", id),
+      ("kind", G_TYPE_STRING, "repeated-region-id", "id", G_TYPE_INT, id, NULL));
+}
+
 static gboolean
 add_region (GstUniformerInfer * self, GArray * out, UniformerTrack * t,
     const GstVideoRectangle * box)
@@ -214,9 +228,14 @@ meta_regions (GstUniformerInfer * self, GstBuffer * buf, GArray * out)
     GstVideoRectangle box = { roi->x, roi->y, roi->w, roi->h }, crop;
     UniformerTrack *t;
 
-    if ((self->region_type && roi->roi_type != self->region_type) || listed (out, roi->id)
-        || !crop_of (self, &box, &crop))
-      continue;                 /* another type, a repeated id, outside the frame */
+    if (self->region_type && roi->roi_type != self->region_type)
+      continue;
+    if (listed (out, roi->id)) {
+      warn_repeated_id (self, roi->id);
+      continue;
+    }
+    if (!crop_of (self, &box, &crop))
+      continue;                 /* outside the frame */
     t = uniformer_infer_find_track (self, roi->id);
     if (t == NULL && self->tracks->len >= self->max_tracks) {
       warn_too_many (self, roi->id);

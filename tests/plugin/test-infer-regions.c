@@ -57,6 +57,34 @@ pop_results (GstHarness * h)
   return out;
 }
 
+/* The "uniformer" messages on the harness's bus into @results; returns how
+ * many warnings there were, each asserted to be of details kind @kind. */
+static guint
+pop_results_and_warnings (GstHarness * h, GPtrArray * results, const gchar * kind)
+{
+  GstBus *bus = gst_element_get_bus (h->element);
+  GstMessage *msg;
+  guint warnings = 0;
+
+  while ((msg = gst_bus_pop (bus))) {
+    const GstStructure *d = NULL;
+
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT
+        && gst_structure_has_name (gst_message_get_structure (msg), "uniformer"))
+      g_ptr_array_add (results, gst_structure_copy (gst_message_get_structure (msg)));
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+      gst_message_parse_warning_details (msg, &d);
+      g_assert_nonnull (d);
+      g_assert_cmpstr (gst_structure_get_string (d, "kind"), ==, kind);
+      warnings++;
+    }
+    gst_message_unref (msg);
+  }
+  gst_object_unref (bus);
+  return warnings;
+}
+
+
 static gint
 track_of (const GstStructure * s)
 {
@@ -342,6 +370,32 @@ test_yuv_regions (void)
   }
 }
 
+/* Any id is a track, -1 too; an id repeated on one buffer (regions nobody
+ * tracked all have id 0) classifies its first region and warns once. */
+static void
+test_ids (void)
+{
+  const Roi rois[] = { {-1, 0, 0, 32, 24}, {0, 32, 0, 32, 24}, {0, 0, 24, 32, 24} };
+  GstHarness *h = infer_harness_new ("region-mode=meta late-windows=wait", FALSE, "RGBA",
+      W, H, FPS, 1);
+  GPtrArray *got = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_structure_free);
+
+  for (guint n = 0; n < 60; n++)
+    gst_buffer_unref (push_with_rois (h, n, rois, 3));
+  g_assert_cmpuint (uint_prop (h, "tracks"), ==, 2);
+  g_assert_cmpuint (pop_results_and_warnings (h, got, "repeated-region-id"), ==, 1);
+  g_assert_cmpuint (count_track (got, -1, 0), >=, 2);
+  g_assert_cmpuint (count_track (got, 0, 0), ==, count_track (got, -1, 0));
+  for (guint i = 0; i < got->len; i++) {
+    guint y;
+
+    g_assert_true (gst_structure_get_uint (got->pdata[i], "region-y", &y));
+    g_assert_cmpuint (y, ==, 0);        /* the first region of id 0 */
+  }
+  g_ptr_array_unref (got);
+  infer_harness_finish (h);
+}
+
 /* More regions than max-tracks: the first ones get tracks, the others are
  * refused, counted and warned about once; region-type keeps one type. */
 static void
@@ -352,31 +406,13 @@ test_max_tracks_and_type (void)
   };
   GstHarness *h = infer_harness_new ("region-mode=meta late-windows=wait max-tracks=2 "
       "region-type=person", FALSE, "RGBA", W, H, FPS, 1);
-  GstBus *bus = gst_element_get_bus (h->element);
-  GstMessage *msg;
-  guint warnings = 0;
+  GPtrArray *got = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_structure_free);
 
   for (guint n = 0; n < 40; n++)
     gst_buffer_unref (push_with_rois (h, n, rois, 4));
   g_assert_cmpuint (uint_prop (h, "tracks"), ==, 2);
   g_assert_cmpuint (uint_prop (h, "regions-refused"), ==, 40);      /* id 3 on each */
-  GPtrArray *got = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_structure_free);
-  while ((msg = gst_bus_pop (bus))) {
-    const GstStructure *d = NULL;
-
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT
-        && gst_structure_has_name (gst_message_get_structure (msg), "uniformer"))
-      g_ptr_array_add (got, gst_structure_copy (gst_message_get_structure (msg)));
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
-      gst_message_parse_warning_details (msg, &d);
-      g_assert_nonnull (d);
-      g_assert_cmpstr (gst_structure_get_string (d, "kind"), ==, "too-many-tracks");
-      warnings++;
-    }
-    gst_message_unref (msg);
-  }
-  gst_object_unref (bus);
-  g_assert_cmpuint (warnings, ==, 1);
+  g_assert_cmpuint (pop_results_and_warnings (h, got, "too-many-tracks"), ==, 1);
   g_assert_cmpuint (got->len, >, 0);
   g_assert_cmpuint (count_track (got, 1, 0) + count_track (got, 2, 0), ==, got->len);
   g_ptr_array_unref (got);
@@ -449,6 +485,7 @@ main (int argc, char **argv)
   g_test_add_func ("/regions/tracks-come-and-go", test_tracks_come_and_go);
   g_test_add_func ("/regions/outside-and-none", test_outside_and_none);
   g_test_add_func ("/regions/yuv", test_yuv_regions);
+  g_test_add_func ("/regions/ids", test_ids);
   g_test_add_func ("/regions/max-tracks-and-type", test_max_tracks_and_type);
   g_test_add_func ("/regions/fixed", test_fixed);
   return g_test_run ();
