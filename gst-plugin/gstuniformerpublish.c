@@ -5,7 +5,9 @@
  * @title: uniformerpublish
  *
  * Writes every classification result (the #GstUniformerMeta that
- * uniformerinfer attaches to buffers) and every action event (the
+ * uniformerinfer attaches to buffers, or in its region modes the "uniformer"
+ * parameter of each #GstVideoRegionOfInterestMeta, with the track and box)
+ * and every action event (the
  * serialized custom downstream events named `uniformer-action`) as one JSON
  * object: as lines of a file or of standard output (`mode=file`,
  * `location`), or as MQTT messages (`mode=mqtt`) to `topic` on the broker at
@@ -41,6 +43,7 @@
 #include "gstuniformerpublish-private.h"
 
 #include <string.h>
+#include <gst/video/video.h>
 
 #include "gstuniformermeta.h"
 #include "uniformer-filewriter.h"
@@ -198,8 +201,22 @@ gst_uniformer_publish_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   GstClockTime pts = GST_BUFFER_PTS (buf), running_time = GST_CLOCK_TIME_NONE;
   GstClockTime stream_time = GST_CLOCK_TIME_NONE;
   UniformerJsonContext ctx;
+  gpointer state = NULL;
+  GstMeta *m;
+  GPtrArray *regions = NULL;
 
-  if (!meta)
+  /* the region modes' results: a parameter of each region's meta */
+  while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    GstStructure *param = gst_video_region_of_interest_meta_get_param (
+        (GstVideoRegionOfInterestMeta *) m, "uniformer");
+
+    if (param) {
+      regions = regions ? regions : g_ptr_array_new ();
+      g_ptr_array_add (regions, param);
+    }
+  }
+  if (!meta && !regions)
     return GST_FLOW_OK;
   resolve_source (self);
   if (trans->segment.format == GST_FORMAT_TIME && GST_CLOCK_TIME_IS_VALID (pts)) {
@@ -207,7 +224,13 @@ gst_uniformer_publish_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     stream_time = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME, pts);
   }
   ctx = json_context (self);
-  publish (self, uniformer_json_result (&ctx, meta, pts, running_time, stream_time));
+  if (meta)
+    publish (self, uniformer_json_result (&ctx, meta, pts, running_time, stream_time));
+  for (guint i = 0; regions && i < regions->len; i++)
+    publish (self, uniformer_json_region_result (&ctx, regions->pdata[i], pts, running_time,
+            stream_time));
+  if (regions)
+    g_ptr_array_unref (regions);
   return GST_FLOW_OK;
 }
 

@@ -206,6 +206,30 @@ add_value (JsonBuilder * b, const GValue * v)
 }
 
 gchar *
+uniformer_json_region_result (const UniformerJsonContext * ctx, const GstStructure * param,
+    GstClockTime pts, GstClockTime running_time, GstClockTime stream_time)
+{
+  /* a frame result's fields in its order, then the region's */
+  static const gchar *const fields[] = { "window-start", "window-end", "frames", "labels",
+    "class-ids", "scores", "inference-time", "model", "track-id", "region-x", "region-y",
+    "region-width", "region-height", "region-type", NULL
+  };
+  JsonBuilder *b = json_builder_new ();
+
+  begin_message (b, ctx, "result");
+  add_time (b, "pts", pts);
+  add_time (b, "running_time", running_time);
+  add_time (b, "stream_time", stream_time);
+  for (guint i = 0; fields[i]; i++) {
+    const GValue *v = gst_structure_get_value (param, fields[i]);
+
+    if (v)
+      add_field (g_quark_from_static_string (fields[i]), v, b);
+  }
+  return finish_message (b);
+}
+
+gchar *
 uniformer_json_action (const UniformerJsonContext * ctx, const GstStructure * event_structure)
 {
   JsonBuilder *b = json_builder_new ();

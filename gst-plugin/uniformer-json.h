@@ -24,6 +24,12 @@ typedef struct {
 gchar *uniformer_json_result (const UniformerJsonContext * ctx, const GstUniformerMeta * meta,
     GstClockTime pts, GstClockTime running_time, GstClockTime stream_time);
 
+/* A "result" message from a region's "uniformer" parameter structure
+ * (uniformerinfer's region modes): the fields of a frame result, then
+ * track_id and the region's box and type. */
+gchar *uniformer_json_region_result (const UniformerJsonContext * ctx,
+    const GstStructure * param, GstClockTime pts, GstClockTime running_time,
+    GstClockTime stream_time);
 /* An "action" message: every field of @event_structure ("uniformer-action"),
  * named with '_' for '-'. */
 gchar *uniformer_json_action (const UniformerJsonContext * ctx,

@@ -13,6 +13,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <gst/check/gstharness.h>
+#include <gst/video/video.h>
 
 #include "gstuniformermeta.h"
 
@@ -253,12 +254,35 @@ check_stream_lines (const gchar * path)
   g_ptr_array_unref (objects);
 }
 
+/* A file in a directory of its own, removed (both asserted there) by
+ * out_file_free. */
+typedef struct {
+  gchar *dir, *path;
+} OutFile;
+
+static OutFile
+out_file_new (const gchar * name)
+{
+  OutFile f = { g_dir_make_tmp ("uf-publish-XXXXXX", NULL), NULL };
+
+  f.path = g_build_filename (f.dir, name, NULL);
+  return f;
+}
+
+static void
+out_file_free (OutFile * f)
+{
+  g_assert_cmpint (g_unlink (f->path), ==, 0);
+  g_assert_cmpint (g_rmdir (f->dir), ==, 0);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
 static void
 test_file_lines (void)
 {
-  gchar *dir = g_dir_make_tmp ("uf-publish-XXXXXX", NULL);
-  gchar *path = g_build_filename (dir, "out.jsonl", NULL);
-  gchar *props = g_strdup_printf ("location=%s source-name=cam", path);
+  OutFile out = out_file_new ("out.jsonl");
+  gchar *props = g_strdup_printf ("location=%s source-name=cam", out.path);
   GstHarness *h = publish_harness (props);
   GstElement *e = publish_element (h);
   guint64 published, dropped;
@@ -266,7 +290,7 @@ test_file_lines (void)
 
   push_stream (h);
   /* complete at EOS, before the element stops */
-  check_stream_lines (path);
+  check_stream_lines (out.path);
   g_object_get (e, "messages-published", &published, "messages-dropped", &dropped,
       "connected", &connected, NULL);
   g_assert_cmpuint (published, ==, 4);
@@ -274,20 +298,68 @@ test_file_lines (void)
   g_assert_true (connected);
   assert_no_problem (h);
   gst_harness_teardown (h);
-  g_assert_cmpint (g_unlink (path), ==, 0);
-  g_assert_cmpint (g_rmdir (dir), ==, 0);
+  out_file_free (&out);
   g_free (props);
-  g_free (path);
-  g_free (dir);
+}
+
+/* uniformerinfer's region modes put each track's result on its region's
+ * meta: one result line per region, with its track and box. */
+static void
+test_file_regions (void)
+{
+  OutFile out = out_file_new ("regions.jsonl");
+  gchar *props = g_strdup_printf ("location=%s source-name=cam", out.path);
+  GstHarness *h = publish_harness (props);
+  GstBuffer *buf = result_buffer (GST_SECOND, 2), *carrier = gst_buffer_new ();
+  GstUniformerMeta *meta = gst_buffer_get_uniformer_meta (buf);
+  GstSegment seg;
+
+  /* the result as a region parameter, the way uniformerinfer writes it */
+  gst_buffer_add_uniformer_meta (carrier, meta->n_results, meta->class_ids,
+      (const gchar **) meta->labels, meta->scores, meta->window_start, meta->window_end,
+      meta->frames, meta->inference_time, meta->model_name);
+  gst_buffer_remove_meta (buf, (GstMeta *) meta);
+  for (gint id = 4; id <= 5; id++) {
+    GstVideoRegionOfInterestMeta *roi = gst_buffer_add_video_region_of_interest_meta (buf,
+        "person", 10 * id, 20, 30, 40);
+    GstStructure *s = gst_uniformer_meta_to_structure (gst_buffer_get_uniformer_meta (carrier));
+
+    roi->id = id;
+    gst_structure_set (s, "track-id", G_TYPE_INT, id, "region-x", G_TYPE_UINT, 10 * id,
+        "region-y", G_TYPE_UINT, 20, "region-width", G_TYPE_UINT, 30, "region-height",
+        G_TYPE_UINT, 40, "region-type", G_TYPE_STRING, "person", NULL);
+    gst_video_region_of_interest_meta_add_param (roi, s);
+  }
+  gst_buffer_unref (carrier);
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  seg.base = SEGMENT_BASE;
+  g_assert_true (gst_harness_push_event (h, gst_event_new_segment (&seg)));
+  push_through (h, buf);
+  g_assert_true (gst_harness_push_event (h, gst_event_new_eos ()));
+  GPtrArray *objects = read_lines (out.path);
+  g_assert_cmpuint (objects->len, ==, 2);
+  for (guint i = 0; i < 2; i++) {
+    JsonObject *o = line (objects, i);
+
+    check_result (o, GST_SECOND, 2);
+    g_assert_cmpint (json_object_get_int_member (o, "track_id"), ==, 4 + i);
+    g_assert_cmpint (json_object_get_int_member (o, "region_x"), ==, 10 * (4 + i));
+    g_assert_cmpint (json_object_get_int_member (o, "region_height"), ==, 40);
+    g_assert_cmpstr (json_object_get_string_member (o, "region_type"), ==, "person");
+  }
+  g_ptr_array_unref (objects);
+  assert_no_problem (h);
+  gst_harness_teardown (h);
+  out_file_free (&out);
+  g_free (props);
 }
 
 /* location=- writes to standard output, here redirected to a file. */
 static void
 test_stdout (void)
 {
-  gchar *dir = g_dir_make_tmp ("uf-publish-XXXXXX", NULL);
-  gchar *path = g_build_filename (dir, "stdout.jsonl", NULL);
-  int fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  OutFile out = out_file_new ("stdout.jsonl");
+  int fd = g_open (out.path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   int saved = dup (STDOUT_FILENO);
   GstHarness *h;
 
@@ -301,11 +373,8 @@ test_stdout (void)
   g_assert_cmpint (dup2 (saved, STDOUT_FILENO), ==, STDOUT_FILENO);
   close (saved);
   close (fd);
-  check_stream_lines (path);
-  g_assert_cmpint (g_unlink (path), ==, 0);
-  g_assert_cmpint (g_rmdir (dir), ==, 0);
-  g_free (path);
-  g_free (dir);
+  check_stream_lines (out.path);
+  out_file_free (&out);
 }
 
 /* The element on its own, with a bus, in NULL. */
@@ -483,6 +552,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/publish/file/lines", test_file_lines);
   g_test_add_func ("/publish/file/stdout", test_stdout);
+  g_test_add_func ("/publish/file/regions", test_file_regions);
   g_test_add_func ("/publish/file/open-error", test_file_open_error);
   g_test_add_func ("/publish/mqtt/bad-settings", test_mqtt_bad_settings);
   g_test_add_func ("/publish/mqtt/no-broker", test_mqtt_no_broker);
