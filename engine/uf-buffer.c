@@ -170,7 +170,7 @@ uf_buffer_download (UfDevice *dev, UfBuffer *buf, VkDeviceSize offset, void *dat
   return staged_copy (dev, buf, offset, data, size, FALSE, error);
 }
 
-/* Texel views: which storage binding each one reads, and as what. Both
+/* Texel views: which storage binding each one reads, and as what. These
  * formats are mandatory for uniform texel buffers on every Vulkan device. */
 static const struct {
   guint source;
@@ -181,6 +181,7 @@ static const struct {
   { UF_BINDING_WEIGHTS, VK_FORMAT_R32G32B32A32_SFLOAT, 16 },
   { UF_BINDING_WEIGHTS16, VK_FORMAT_R16G16B16A16_SFLOAT, 8 },
   { UF_BINDING_RING, VK_FORMAT_R32G32B32A32_SFLOAT, 16 },
+  { UF_BINDING_WEIGHTS16, VK_FORMAT_R32G32B32A32_UINT, 16 },
 };
 
 void

@@ -13,7 +13,7 @@
 
 #define UF_PUSH_CONSTANT_BYTES 128
 #define UF_N_BINDINGS 6          /* storage buffers, one UfBuffer each */
-#define UF_N_TEXEL_BINDINGS 4    /* texel views of some of those buffers */
+#define UF_N_TEXEL_BINDINGS 5    /* texel views of some of those buffers */
 #define UF_N_ALL_BINDINGS (UF_N_BINDINGS + UF_N_TEXEL_BINDINGS)
 
 /* Binding numbers; they must match shaders/bindings.glsl. */
@@ -31,6 +31,7 @@ enum {
   UF_BINDING_WEIGHTS_TEXELS = 7,    /* F32 weights, RGBA32F */
   UF_BINDING_WEIGHTS16_TEXELS = 8,  /* F16 weights, RGBA16F */
   UF_BINDING_RING_TEXELS = 9,       /* frame slots, RGBA32F */
+  UF_BINDING_WEIGHTS16_OCTETS = 10, /* F16 weights, RGBA32UI: eight per texel */
 };
 
 typedef struct {

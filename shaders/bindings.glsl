@@ -12,3 +12,4 @@
 #define BINDING_WEIGHTS_TEXELS 7    // F32 weights, RGBA32F
 #define BINDING_WEIGHTS16_TEXELS 8  // F16 weights, RGBA16F
 #define BINDING_RING_TEXELS 9       // frame slots, RGBA32F
+#define BINDING_WEIGHTS16_OCTETS 10 // F16 weights, RGBA32UI: eight per texel

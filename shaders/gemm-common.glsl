@@ -40,6 +40,20 @@ void load_b8(uint e, out vec4 lo, out vec4 hi)
 // gemm.comp reads through the texel views of the same memory.
 #include "texels.glsl"
 
+// Eight consecutive weights starting at element e (a multiple of 8): one
+// fetch of eight halves where the weights are F16.
+void fetch_b8(uint e, out vec4 lo, out vec4 hi)
+{
+#if WEIGHTS_F16
+  uvec4 h = texelFetch(weights16_octets, int(e >> 3));
+  lo = vec4(unpackHalf2x16(h.x), unpackHalf2x16(h.y));
+  hi = vec4(unpackHalf2x16(h.z), unpackHalf2x16(h.w));
+#else
+  lo = texelFetch(weights_texels, int(e >> 2));
+  hi = texelFetch(weights_texels, int(e >> 2) + 1);
+#endif
+}
+
 // Four consecutive weights starting at element e (a multiple of 4).
 vec4 fetch_b4(uint e)
 {

@@ -4,12 +4,13 @@
 //
 // Lanes run along columns: each invocation keeps a TM x CW register tile
 // (CW columns: 4, 8, 16 or 32, engine/ops/gemm.c picks) and walks K four
-// steps at a time. Every operand is
-// read as a vec4 texel fetch, which lavapipe compiles to one branch-free
-// gather; a storage-buffer load at a per-lane address costs a loop over the
-// lanes (shared/docs/field-notes.md, engine/uf-vk.h). A rows come from the
-// arena's texel view when a_off and lda are multiples of 4 (A_TEXELS), else
-// from the storage buffer.
+// steps at a time. Every operand is read as a vec4 texel fetch, which
+// lavapipe compiles to one branch-free gather; a storage-buffer load at a
+// per-lane address costs a loop over the lanes (shared/docs/field-notes.md,
+// engine/uf-vk.h). The fetches, not the multiply-adds, bound this loop, so
+// F16 weights come eight to a fetch (an RGBA32UI view) where a lane's tile
+// has 8 columns or more. A rows come from the arena's texel view when a_off
+// and lda are multiples of 4 (A_TEXELS), else from the storage buffer.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 #define GEMM_TEXELS 1
@@ -48,8 +49,14 @@ void main()
   for (; k + 4u <= p.K; k += 4u) {
     vec4 b[4][CV];
     [[unroll]] for (uint kk = 0u; kk < 4u; kk++)
-      [[unroll]] for (uint c = 0u; c < CV; c++)
-        b[kk][c] = fetch_b4(e + kk * p.ldb + 4u * c);
+      if (WEIGHTS_F16 != 0 && CV % 2u == 0u) {
+        // CW >= 8: e + 4c is a multiple of 8
+        [[unroll]] for (uint c = 0u; c < CV; c += 2u)
+          fetch_b8(e + kk * p.ldb + 4u * c, b[kk][c], b[kk][c + 1u]);
+      } else {
+        [[unroll]] for (uint c = 0u; c < CV; c++)
+          b[kk][c] = fetch_b4(e + kk * p.ldb + 4u * c);
+      }
     e += 4u * p.ldb;
     [[unroll]] for (uint i = 0u; i < TM; i++) {
       vec4 a = load_a4(arow[i], k);

@@ -7,6 +7,7 @@ layout(set = 0, binding = BINDING_ARENA_TEXELS) uniform samplerBuffer act_texels
 layout(set = 0, binding = BINDING_WEIGHTS_TEXELS) uniform samplerBuffer weights_texels;
 layout(set = 0, binding = BINDING_WEIGHTS16_TEXELS) uniform samplerBuffer weights16_texels;
 layout(set = 0, binding = BINDING_RING_TEXELS) uniform samplerBuffer ring_texels;
+layout(set = 0, binding = BINDING_WEIGHTS16_OCTETS) uniform usamplerBuffer weights16_octets;
 
 #if TEXEL_LOADS
 // From element e (a multiple of 4 when TEXELS); the rest zero otherwise.

@@ -47,6 +47,7 @@ static const GemmRow rows[] = {
   { 70, 24, 2048, UF_GEMM_BIAS, TRUE },         /* the network's longest K */
   { 19, 256, 36, UF_GEMM_BIAS | UF_GEMM_GELU, FALSE },  /* wide tiles fill the lanes */
   { 23, 250, 20, UF_GEMM_BIAS | UF_GEMM_ACCUMULATE, TRUE },
+  { 31, 60, 45, UF_GEMM_BIAS, TRUE },           /* F16 at 8 columns a lane: a fetch of 8 */
   { 9, 1020, 12, UF_GEMM_BIAS, FALSE },
   { 45, 52, 36, UF_GEMM_BIAS | UF_GEMM_GELU_TANH, FALSE },     /* ViViT's gelu_fast */
   { 29, 130, 70, UF_GEMM_BIAS | UF_GEMM_GELU_TANH | UF_GEMM_ACCUMULATE, TRUE },
@@ -64,6 +65,7 @@ static const GemmRow rows[] = {
   { M16 / 4, 256, 64, UF_GEMM_BIAS | UF_GEMM_GELU, FALSE, "motion x16 stage2 fc1 (64->256)" },
   { VIT, 2304, 768, UF_GEMM_BIAS, FALSE, "ViT-B qkv (768->2304, 1569 rows)" },
   { VIT, 3072, 768, UF_GEMM_BIAS | UF_GEMM_GELU, FALSE, "ViT-B fc1 (768->3072, 1569 rows)" },
+  { VIT, 3072, 768, UF_GEMM_BIAS | UF_GEMM_GELU, TRUE, "ViT-B fc1 f16 (768->3072, 1569 rows)" },
   { VIT, 768, 3072, UF_GEMM_BIAS | UF_GEMM_ACCUMULATE, FALSE,
     "ViT-B fc2 (3072->768, 1569 rows)" },
 };
