@@ -33,7 +33,10 @@
  * |[
  * gst-launch-1.0 videotestsrc is-live=true ! uniformerinfer ! fakesink \
  *     videotestsrc is-live=true pattern=ball ! uniformerinfer ! fakesink
- * ]| classifies two streams with one loaded model.
+ * ]| classifies two streams with one loaded model. Their windows run in
+ * shared batches; #GstUniformerInfer:inference-phase=-1 spreads streams
+ * that start together over the inference interval, so their windows do
+ * not all fall due on the same frame.
  *
  * ## Regions: an action per person
  *
@@ -476,6 +479,8 @@ gst_uniformer_infer_start (GstBaseTransform * trans)
     UNIFORMER_POST_ENGINE_ERROR (self, error, path, NULL);
     goto failed;
   }
+  self->auto_phase = self->model_cache ?
+      MAX (uniformer_model_cache_users (self->model_cache, self->model), 1) - 1 : 0;
   self->device = uf_device_ref (uf_model_get_device (self->model));
   self->info = uf_model_get_info (self->model);
   frames = self->info->frames;

@@ -20,6 +20,7 @@ GST_DEBUG_CATEGORY_EXTERN (gst_uniformer_infer_debug);
 #define DEFAULT_WINDOW_DURATION 0.0
 #define DEFAULT_FRAME_INTERVAL 0
 #define DEFAULT_INFERENCE_INTERVAL UNIFORMER_INFER_DEFAULT_INFERENCE_INTERVAL
+#define DEFAULT_INFERENCE_PHASE UNIFORMER_INFER_DEFAULT_INFERENCE_PHASE
 #define DEFAULT_TOP_K 5
 #define DEFAULT_THRESHOLD 0.0
 #define DEFAULT_SMOOTHING 1
@@ -48,6 +49,7 @@ enum {
   PROP_WINDOW_DURATION,
   PROP_FRAME_INTERVAL,
   PROP_INFERENCE_INTERVAL,
+  PROP_INFERENCE_PHASE,
   PROP_TOP_K,
   PROP_THRESHOLD,
   PROP_SMOOTHING,
@@ -194,6 +196,9 @@ gst_uniformer_infer_set_property (GObject * object, guint prop_id, const GValue 
     case PROP_INFERENCE_INTERVAL:
       p->inference_interval = g_value_get_uint (value);
       break;
+    case PROP_INFERENCE_PHASE:
+      p->inference_phase = g_value_get_int (value);
+      break;
     case PROP_TOP_K:
       p->top_k = g_value_get_uint (value);
       break;
@@ -273,6 +278,9 @@ gst_uniformer_infer_get_property (GObject * object, guint prop_id, GValue * valu
       break;
     case PROP_INFERENCE_INTERVAL:
       g_value_set_uint (value, p->inference_interval);
+      break;
+    case PROP_INFERENCE_PHASE:
+      g_value_set_int (value, p->inference_phase);
       break;
     case PROP_TOP_K:
       g_value_set_uint (value, p->top_k);
@@ -531,6 +539,26 @@ uniformer_infer_install_properties (GObjectClass * gobject_class)
           "window slides between classifications (the first one is made as soon as the "
           "window is full); the default 4 gives about two classifications a second at 7.5 "
           "samples per second", 1, 10000, DEFAULT_INFERENCE_INTERVAL, RW_PLAYING));
+  /**
+   * GstUniformerInfer:inference-phase:
+   *
+   * Where in each inference-interval this element's classifications fall:
+   * the first one waits this many sampled frames (modulo inference-interval)
+   * after the window first fills, and after each flush or seek. Elements
+   * that share a model and start together all fall due on the same frames,
+   * so their windows queue behind each other in one batch; different
+   * phases spread them over the interval. -1 takes the element's place
+   * among the elements sharing its model (0 for the first, 1 for the
+   * next...; 0 when not shared).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_INFERENCE_PHASE,
+      g_param_spec_int ("inference-phase", "Inference phase", "Sampled frames the "
+          "first classification waits after the window first fills (modulo "
+          "inference-interval), so that streams sharing a model fall due on different "
+          "frames; -1 = the element's place among the elements sharing its model", -1,
+          10000, DEFAULT_INFERENCE_PHASE, RW_PLAYING));
   /**
    * GstUniformerInfer:top-k:
    *
@@ -791,6 +819,7 @@ uniformer_infer_settings_init (GstUniformerInfer * self)
   p->window_duration = DEFAULT_WINDOW_DURATION;
   p->frame_interval = DEFAULT_FRAME_INTERVAL;
   p->inference_interval = DEFAULT_INFERENCE_INTERVAL;
+  p->inference_phase = DEFAULT_INFERENCE_PHASE;
   p->top_k = DEFAULT_TOP_K;
   p->threshold = DEFAULT_THRESHOLD;
   p->smoothing = DEFAULT_SMOOTHING;

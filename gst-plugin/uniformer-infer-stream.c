@@ -74,6 +74,8 @@ uniformer_infer_apply_settings (GstUniformerInfer * self, UniformerTrack * t)
     uniformer_window_reset (&t->window);
   }
   uniformer_window_set_interval (&t->window, st->inference_interval);
+  uniformer_window_set_phase (&t->window, st->inference_phase >= 0 ?
+      (guint) st->inference_phase : self->auto_phase);
   if (st->smoothing != t->smoother.capacity) {
     uniformer_smoother_clear (&t->smoother);
     uniformer_smoother_init (&t->smoother, self->info->num_classes, st->smoothing);

@@ -150,6 +150,12 @@ uniformer_window_set_interval (UniformerWindow * w, guint interval)
   w->interval = MAX (interval, 1);
 }
 
+void
+uniformer_window_set_phase (UniformerWindow * w, guint phase)
+{
+  w->phase = phase;
+}
+
 gboolean
 uniformer_window_contains (const UniformerWindow * w, guint slot)
 {
@@ -185,9 +191,12 @@ uniformer_window_push (UniformerWindow * w, guint slot, GstClockTime pts)
   if (w->n < w->frames)
     return FALSE;
   if (!w->filled_once) {
+    guint phase = w->phase % w->interval;
+
     w->filled_once = TRUE;
-    w->since_due = 0;
-    return TRUE;
+    /* due now, or once `phase` more frames are sampled */
+    w->since_due = phase == 0 ? 0 : w->interval - phase;
+    return phase == 0;
   }
   if (++w->since_due < w->interval)
     return FALSE;

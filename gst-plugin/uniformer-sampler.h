@@ -50,13 +50,15 @@ UniformerSample uniformer_sampler_offer (UniformerSampler * s, GstClockTime pts,
     GstClockTime frame_duration);
 
 /* The window: up to `frames` slot indices, oldest first. A classification
- * is due when the window first fills, then every `interval` sampled frames.
+ * is due `phase` (modulo `interval`) sampled frames after the window first
+ * fills, then every `interval` sampled frames.
  * Slots of the window being classified are pinned until the run ends, so
  * a ring of 2 * frames + 1 slots always has a free one: `frames` in the
  * window, at most `frames` more pinned, one for the incoming frame. */
 typedef struct {
   guint frames;
   guint interval;
+  guint phase;
   guint n_slots;
   guint n;                      /* frames in the window */
   guint *slots;
@@ -72,6 +74,8 @@ void uniformer_window_clear (UniformerWindow * w);
 /* Empties the window; pins stay (a run may still read them). */
 void uniformer_window_reset (UniformerWindow * w);
 void uniformer_window_set_interval (UniformerWindow * w, guint interval);
+/* Takes effect the next time the window fills from empty. */
+void uniformer_window_set_phase (UniformerWindow * w, guint phase);
 /* A slot neither in the window nor pinned. */
 guint uniformer_window_free_slot (const UniformerWindow * w);
 /* Appends a sampled frame (dropping the oldest when full); TRUE when a

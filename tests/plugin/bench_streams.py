@@ -6,7 +6,7 @@ the same run. A benchmark, not a test:
 
     GST_PLUGIN_PATH=build/gst-plugin tests/plugin/bench_streams.py \\
         [--streams 1,4,16,64] [--seconds 20] [--interval 8] [--model FILE]
-        [--max-batch B]
+        [--max-batch B] [--phase P]
     GST_PLUGIN_PATH=build/gst-plugin tests/plugin/bench_streams.py --tracks 1,4,16
 
 Each run is a fresh process (so its RSS is its own): N branches of
@@ -18,7 +18,10 @@ running time when the element posts the result, less the PTS of the
 window's last frame, which a live source stamps with its capture time),
 the peak RSS (VmHWM) and per stream, the device memory (every element's
 frames, plus the model's weights and batch memory once per loaded model),
-and the mean batch size.
+and the mean batch size. With --phase, each N also runs shared with
+inference-phase=P on every element (-1: each its place among the model's
+users, so the streams' windows fall due on different frames instead of all
+on the same one).
 
 With --tracks, one live 320x240 source goes through one uniformerinfer in
 region-mode=fixed with T rectangles (a grid over the frame, so every
@@ -53,7 +56,7 @@ def grid(tracks, width, height):
                     for k in range(tracks))
 
 
-def child(n, seconds, model, share, interval, tracks=0, max_batch=0):
+def child(n, seconds, model, share, interval, tracks=0, max_batch=0, phase=None):
     import gi
     gi.require_version("Gst", "1.0")
     from gi.repository import Gst
@@ -65,7 +68,8 @@ def child(n, seconds, model, share, interval, tracks=0, max_batch=0):
     branch = ("videotestsrc is-live=true pattern=ball ! video/x-raw," + size + ","
               "framerate=30/1 ! uniformerinfer name=infer%d model=\"%s\" "
               "inference-interval=%d share-model=%s actions=false " + regions
-              + (" max-batch=%d" % max_batch if max_batch else "") + " ! fakesink")
+              + (" max-batch=%d" % max_batch if max_batch else "")
+              + (" inference-phase=%d" % phase if phase is not None else "") + " ! fakesink")
     desc = "  ".join(branch % (i, model, interval, "true" if share else "false")
                      for i in range(n))
     pipeline = Gst.parse_launch(desc)
@@ -111,11 +115,12 @@ def child(n, seconds, model, share, interval, tracks=0, max_batch=0):
                           lat_p99=percentile(latencies, 0.99))))
 
 
-def run(n, seconds, model, share, interval, tracks=0, max_batch=0):
+def run(n, seconds, model, share, interval, tracks=0, max_batch=0, phase=None):
     out = subprocess.run([sys.executable, __file__, "--child", str(n), "--seconds",
                           str(seconds), "--model", model, "--share", "1" if share else "0",
                           "--interval", str(interval), "--tracks", str(tracks),
-                          "--max-batch", str(max_batch)],
+                          "--max-batch", str(max_batch)]
+                         + (["--phase", str(phase)] if phase is not None else []),
                          capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit("%d streams: %s" % (n, out.stderr.strip() or out.stdout.strip()))
@@ -134,10 +139,12 @@ def main():
                     "(0: the default)")
     ap.add_argument("--tracks", default="", help="one stream with these numbers of fixed "
                     "regions instead, e.g. 1,4,16")
+    ap.add_argument("--phase", type=int, help="also run shared with this inference-phase "
+                    "(-1: each element its place among the model's users)")
     args = ap.parse_args()
     if args.child:
         child(args.child, args.seconds, args.model, bool(args.share), args.interval,
-              int(args.tracks or 0), args.max_batch)
+              int(args.tracks or 0), args.max_batch, args.phase)
         return
     if args.tracks:
         tracks_main(args)
@@ -150,11 +157,17 @@ def main():
         "MiB/stream", "dev MiB", "batch", "users"))
     for n in (int(s) for s in args.streams.split(",")):
         results = {}
-        for share in (False, True):
-            r = results[share] = run(n, args.seconds, args.model, share, args.interval,
-                                     max_batch=args.max_batch)
+        modes = [(False, None), (True, None)]
+        if args.phase is not None:
+            modes.append((True, args.phase))
+        for share, phase in modes:
+            r = run(n, args.seconds, args.model, share, args.interval,
+                    max_batch=args.max_batch, phase=phase)
+            if phase is None:
+                results[share] = r
+            name = ("phased" if phase is not None else "shared") if share else "own"
             print("%7d %-7s %8d %8.1f %8d %7.0fms %7.0fms %8.0f %10.1f %9.1f %9.2f %6d" % (
-                n, "shared" if share else "own", r["classified"],
+                n, name, r["classified"],
                 r["classified"] / args.seconds, r["skipped"], r["lat_median"], r["lat_p99"],
                 r["rss_mib"], r["rss_mib"] / n, r["device_mib"], r["batch"], r["users"]))
         print("%7s shared/own: RSS %.2fx, device memory %.2fx, windows %.2fx" % (

@@ -3,7 +3,8 @@
  * pipelines on the tiny model: eight streams batched give every window the
  * result it gets unshared; a stream that seeks and ends mid-run, and an
  * element taken out of a running pipeline, leave the others' results as
- * they are alone. */
+ * they are alone; inference-phase spreads the streams' windows over the
+ * interval. */
 #include "plugin-test-util.h"
 
 /* Batched windows differ from unshared ones only in the GEMM's row count:
@@ -315,6 +316,65 @@ test_remove_element (void)
   results_clear (&got);
 }
 
+/* The end PTS of element @name's @i-th window in @r. */
+static guint64
+window_end (Results * r, const gchar * name, guint i)
+{
+  GPtrArray *list = g_hash_table_lookup (r->lines, name);
+
+  g_assert_nonnull (list);
+  g_assert_cmpuint (i, <, list->len);
+  return g_ascii_strtoull (strchr (g_ptr_array_index (list, i), '-') + 1, NULL, 10);
+}
+
+/* inference-phase N delays a stream's first window by N sampled frames and
+ * keeps the interval after it; -1 gives the elements sharing a model
+ * phases 0, 1, 2, ... in the order they start, so four streams with
+ * inference-interval 4 fall due on four different frames, each window
+ * still the one that stream gets alone at its phase. Every other frame is
+ * sampled (frame-interval 2), so a sampled frame is two frames apart. */
+static void
+test_phases (void)
+{
+  const GstClockTime sample = 2 * GST_SECOND / 30;
+  Results base, shifted, autos;
+
+  run_streams (0, 1, 90, "share-model=false frame-interval=2", &base, NULL);
+  run_streams (0, 1, 90, "share-model=false frame-interval=2 inference-phase=6", &shifted,
+      NULL);
+  /* 6 modulo the interval (4) is 2: two sampled frames later, then every 4 */
+  g_assert_cmpuint (window_end (&shifted, "s0", 0) - window_end (&base, "s0", 0), <=,
+      2 * sample + GST_MSECOND);
+  g_assert_cmpuint (window_end (&shifted, "s0", 0) - window_end (&base, "s0", 0), >=,
+      2 * sample - GST_MSECOND);
+  g_assert_cmpuint (window_end (&shifted, "s0", 1) - window_end (&shifted, "s0", 0), <=,
+      4 * sample + GST_MSECOND);
+
+  run_streams (0, 4, 90, "frame-interval=2 inference-phase=-1 batch-timeout=20000000",
+      &autos, NULL);
+  gboolean seen[4] = { FALSE };
+  for (guint i = 0; i < 4; i++) {
+    gchar *name = g_strdup_printf ("s%u", i);
+    gchar *props = NULL;
+    Results alone;
+    guint phase = (guint) ((window_end (&autos, name, 0) - window_end (&base, "s0", 0)
+            + GST_MSECOND) / sample);
+
+    g_assert_cmpuint (phase, <, 4);
+    g_assert_false (seen[phase]);
+    seen[phase] = TRUE;
+    props = g_strdup_printf ("share-model=false frame-interval=2 inference-phase=%u", phase);
+    run_streams (i, 1, 90, props, &alone, NULL);
+    assert_same_results (&autos, &alone, name);
+    results_clear (&alone);
+    g_free (props);
+    g_free (name);
+  }
+  results_clear (&base);
+  results_clear (&shifted);
+  results_clear (&autos);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -323,5 +383,6 @@ main (int argc, char **argv)
   g_test_add_func ("/infer/batch/eight-streams", test_eight_streams);
   g_test_add_func ("/infer/batch/seek-and-eos-one", test_seek_and_eos_one);
   g_test_add_func ("/infer/batch/remove-element", test_remove_element);
+  g_test_add_func ("/infer/batch/phases", test_phases);
   return g_test_run ();
 }

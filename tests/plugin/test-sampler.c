@@ -181,6 +181,34 @@ test_window (void)
   uniformer_window_clear (&w);
 }
 
+/* With a phase, the first window waits that many sampled frames (modulo
+ * the interval) after the window fills, then comes every interval; a reset
+ * starts the phase again. */
+static void
+test_window_phase (void)
+{
+  UniformerWindow w;
+
+  uniformer_window_init (&w, 8, 4);
+  for (guint phase = 0; phase < 9; phase++) {
+    guint first = 7 + phase % 4, due = 0;
+
+    uniformer_window_reset (&w);
+    uniformer_window_set_phase (&w, phase);
+    for (guint i = 0; i < 24; i++) {
+      gboolean is_due = uniformer_window_push (&w, uniformer_window_free_slot (&w), i);
+
+      g_assert_cmpint (is_due, ==, i >= first && (i - first) % 4 == 0);
+      if (is_due) {
+        g_assert_cmpuint (w.pts[0], ==, i - 7);
+        due++;
+      }
+    }
+    g_assert_cmpuint (due, ==, (23 - first) / 4 + 1);
+  }
+  uniformer_window_clear (&w);
+}
+
 static void
 test_top_k_and_smoothing (void)
 {
@@ -224,6 +252,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sampler/backwards-and-missing-pts", test_backwards_and_missing_pts);
   g_test_add_func ("/sampler/frame-interval", test_frame_interval);
   g_test_add_func ("/sampler/window", test_window);
+  g_test_add_func ("/sampler/window-phase", test_window_phase);
   g_test_add_func ("/sampler/top-k-and-smoothing", test_top_k_and_smoothing);
   return g_test_run ();
 }
