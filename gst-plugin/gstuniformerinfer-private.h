@@ -28,7 +28,7 @@ typedef struct {
   gdouble window_duration;      /* sparse: seconds, 0 = the model's span */
   guint frame_interval;         /* > 0: every n-th frame instead of sample-rate */
   guint inference_interval;
-  gint inference_phase;         /* -1: the element's place among the model's users */
+  gint inference_phase;         /* -1: auto_phase */
   guint top_k;
   gdouble threshold;
   guint smoothing;
@@ -58,7 +58,7 @@ struct _GstUniformerInfer {
   gchar **labels;               /* of the loaded model, kept after stop */
   gchar *model_name;
   guint64 windows_classified, windows_skipped;
-  guint auto_phase;             /* inference-phase -1: place among the model's users */
+  guint auto_phase;             /* the model's other users when this element started */
   guint64 last_inference_ns, total_inference_ns;
   guint64 total_batch_size;     /* of the passes the classified windows ran in */
   guint64 own_device_bytes;     /* the session's (its frames) */
@@ -120,7 +120,6 @@ struct _GstUniformerInfer {
 /* uniformer-infer-properties.c: the properties (class_init) and their
  * defaults (instance init). */
 #define UNIFORMER_INFER_DEFAULT_INFERENCE_INTERVAL 4
-#define UNIFORMER_INFER_DEFAULT_INFERENCE_PHASE 0
 void uniformer_infer_install_properties (GObjectClass * gobject_class);
 void uniformer_infer_settings_init (GstUniformerInfer * self);
 
