@@ -34,9 +34,10 @@
  * gst-launch-1.0 videotestsrc is-live=true ! uniformerinfer ! fakesink \
  *     videotestsrc is-live=true pattern=ball ! uniformerinfer ! fakesink
  * ]| classifies two streams with one loaded model. Their windows run in
- * shared batches; #GstUniformerInfer:inference-phase=-1 spreads streams
- * that start together over the inference interval, so their windows do
- * not all fall due on the same frame.
+ * shared batches. By default (#GstUniformerInfer:inference-phase=-1) each
+ * element that joins a model takes the next phase of the inference
+ * interval, so streams that start together do not all fall due on the same
+ * frame; inference-phase=0 keeps them aligned.
  *
  * ## Regions: an action per person
  *

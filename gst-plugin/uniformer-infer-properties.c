@@ -20,7 +20,7 @@ GST_DEBUG_CATEGORY_EXTERN (gst_uniformer_infer_debug);
 #define DEFAULT_WINDOW_DURATION 0.0
 #define DEFAULT_FRAME_INTERVAL 0
 #define DEFAULT_INFERENCE_INTERVAL UNIFORMER_INFER_DEFAULT_INFERENCE_INTERVAL
-#define DEFAULT_INFERENCE_PHASE 0
+#define DEFAULT_INFERENCE_PHASE -1
 #define DEFAULT_TOP_K 5
 #define DEFAULT_THRESHOLD 0.0
 #define DEFAULT_SMOOTHING 1
@@ -547,9 +547,11 @@ uniformer_infer_install_properties (GObjectClass * gobject_class)
    * after the window first fills, and after each flush or seek. Elements
    * that share a model and start together all fall due on the same frames,
    * so their windows queue behind each other in one batch; different
-   * phases spread them over the interval. -1 takes how many other elements
-   * shared the element's model when it started (0 for the first, 1 for the
-   * next...; 0 when not shared).
+   * phases spread them over the interval. -1, the default, takes how many
+   * other elements shared the element's model when it started (0 for the
+   * first, 1 for the next...; 0 when not shared), so an unshared element
+   * classifies as soon as its window is full. 0 keeps every element on the
+   * same frames, for windows that line up across streams.
    *
    * Since: 0.1
    */
@@ -557,7 +559,8 @@ uniformer_infer_install_properties (GObjectClass * gobject_class)
       g_param_spec_int ("inference-phase", "Inference phase", "Sampled frames the "
           "first classification waits after the window first fills (modulo "
           "inference-interval), so that streams sharing a model fall due on different "
-          "frames; -1 = how many other elements shared its model when it started", -1,
+          "frames; -1 = how many other elements shared its model when it started (0 when "
+          "not shared)", -1,
           10000, DEFAULT_INFERENCE_PHASE, RW_PLAYING));
   /**
    * GstUniformerInfer:top-k:

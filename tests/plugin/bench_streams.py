@@ -18,10 +18,12 @@ running time when the element posts the result, less the PTS of the
 window's last frame, which a live source stamps with its capture time),
 the peak RSS (VmHWM) and per stream, the device memory (every element's
 frames, plus the model's weights and batch memory once per loaded model),
-and the mean batch size. With --phase, each N also runs shared with
-inference-phase=P on every element (-1: each its place among the model's
-users, so the streams' windows fall due on different frames instead of all
-on the same one).
+and the mean batch size. Shared elements take their place among the
+model's users as their inference-phase by default, so the streams'
+windows fall due on different frames; with --phase, each N also runs
+shared with inference-phase=P on every element (0: all on the same
+frames, queueing behind each other in one pass). --phase needs a build
+that has the property.
 
 With --tracks, one live 320x240 source goes through one uniformerinfer in
 region-mode=fixed with T rectangles (a grid over the frame, so every
@@ -165,7 +167,7 @@ def main():
                     max_batch=args.max_batch, phase=phase)
             if phase is None:
                 results[share] = r
-            name = ("phased" if phase is not None else "shared") if share else "own"
+            name = ("phase %d" % phase if phase is not None else "shared") if share else "own"
             print("%7d %-7s %8d %8.1f %8d %7.0fms %7.0fms %8.0f %10.1f %9.1f %9.2f %6d" % (
                 n, name, r["classified"],
                 r["classified"] / args.seconds, r["skipped"], r["lat_median"], r["lat_p99"],

@@ -12,6 +12,12 @@
  * (tests/engine/test-batch.c) on any tuning. */
 #define BATCH_BOUND 1e-5
 
+/* Shared elements spread their windows over the interval by default
+ * (inference-phase -1); the runs compared with unshared ones keep them all
+ * at phase 0, as the unshared elements are, so window i is the same window
+ * in both. */
+#define ALIGNED "inference-phase=0 "
+
 static const gchar *const patterns[] = {
   "smpte", "ball", "zone-plate", "circular", "gamut", "chroma-zone-plate", "pinwheel",
   "spokes",
@@ -218,14 +224,14 @@ test_eight_streams (void)
 {
   Results batched, alone;
   gdouble mean_batched, mean_alone;
-  GstElement *p = pipeline_of (0, 8, 48, "batch-timeout=200000000");
+  GstElement *p = pipeline_of (0, 8, 48, ALIGNED "batch-timeout=200000000");
 
   pipeline_set_state (p, GST_STATE_PAUSED);
   g_assert_cmpuint (model_users (p, 0), ==, 8);
   pipeline_set_state (p, GST_STATE_NULL);
   gst_object_unref (p);
 
-  run_streams (0, 8, 48, "batch-timeout=200000000", &batched, &mean_batched);
+  run_streams (0, 8, 48, ALIGNED "batch-timeout=200000000", &batched, &mean_batched);
   run_streams (0, 8, 48, "share-model=false", &alone, &mean_alone);
   g_test_message ("mean batch size: shared %.2f, unshared %.2f", mean_batched, mean_alone);
   g_assert_cmpfloat (mean_alone, ==, 1.0);
@@ -250,8 +256,8 @@ test_seek_and_eos_one (void)
   GstElement *p, *q;
 
   run_streams (0, 1, 300, "share-model=false", &ref, NULL);
-  p = pipeline_of (0, 1, 300, "batch-timeout=20000000");
-  q = pipeline_of (1, 1, 3000, "batch-timeout=20000000");
+  p = pipeline_of (0, 1, 300, ALIGNED "batch-timeout=20000000");
+  q = pipeline_of (1, 1, 3000, ALIGNED "batch-timeout=20000000");
   results_init (&shared, p);
   results_init (&other, q);
   pipeline_set_state (p, GST_STATE_PAUSED);
@@ -289,7 +295,7 @@ static void
 test_remove_element (void)
 {
   Results ref, got;
-  GstElement *p = pipeline_of (0, 3, 150, "batch-timeout=20000000");
+  GstElement *p = pipeline_of (0, 3, 150, ALIGNED "batch-timeout=20000000");
 
   run_streams (0, 2, 150, "share-model=false", &ref, NULL);
   results_init (&got, p);
@@ -328,8 +334,8 @@ window_end (Results * r, const gchar * name, guint i)
 }
 
 /* inference-phase N delays a stream's first window by N sampled frames and
- * keeps the interval after it; -1 gives the elements sharing a model
- * phases 0, 1, 2, ... in the order they start, so four streams with
+ * keeps the interval after it; -1 (the default) gives the elements sharing
+ * a model phases 0, 1, 2, ... in the order they start, so four streams with
  * inference-interval 4 fall due on four different frames, each window
  * still the one that stream gets alone at its phase. Every other frame is
  * sampled (frame-interval 2), so a sampled frame is two frames apart. */
@@ -350,7 +356,7 @@ test_phases (void)
   g_assert_cmpuint (window_end (&shifted, "s0", 1) - window_end (&shifted, "s0", 0), <=,
       4 * sample + GST_MSECOND);
 
-  run_streams (0, 4, 90, "frame-interval=2 inference-phase=-1 batch-timeout=20000000",
+  run_streams (0, 4, 90, "frame-interval=2 batch-timeout=20000000",
       &autos, NULL);
   gboolean seen[4] = { FALSE };
   for (guint i = 0; i < 4; i++) {

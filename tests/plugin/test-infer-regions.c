@@ -180,7 +180,7 @@ test_meta_crops (gconstpointer data)
 
   g_free (props);
   for (guint r = 0; r < 2; r++)
-    alone[r] = infer_harness_new ("late-windows=wait top-k=3", FALSE, "RGBA", crops[r].w,
+    alone[r] = infer_harness_new ("late-windows=wait top-k=3 share-model=false", FALSE, "RGBA", crops[r].w,
         crops[r].h, FPS, 1);
   for (guint n = 0; n < 80; n++) {
     GstBuffer *frame = new_frame (h, frame_pts (n, FPS, 1), FRAME_NS, n);
