@@ -58,7 +58,7 @@ struct _GstUniformerInfer {
   gchar **labels;               /* of the loaded model, kept after stop */
   gchar *model_name;
   guint64 windows_classified, windows_skipped;
-  guint auto_phase;             /* the model's other users when this element started */
+  guint auto_phase;             /* the phase it holds among the model's running elements */
   guint64 last_inference_ns, total_inference_ns;
   guint64 total_batch_size;     /* of the passes the classified windows ran in */
   guint64 own_device_bytes;     /* the session's (its frames) */

@@ -320,6 +320,15 @@ drop_model (GstUniformerInfer * self)
   release_model (&cache, &model);
 }
 
+/* Lets the next element that starts on the shared model take this one's
+ * phase (start() took it once the model was acquired). */
+static void
+give_back_phase (GstUniformerInfer * self)
+{
+  if (self->model_cache && self->model)
+    uniformer_model_cache_give_phase (self->model_cache, self->model, self->auto_phase);
+}
+
 /* Frees the retired tracks, waiting for a pass one may be in, then their model. */
 static void
 release_retired (GstUniformerInfer * self)
@@ -481,7 +490,7 @@ gst_uniformer_infer_start (GstBaseTransform * trans)
     goto failed;
   }
   self->auto_phase = self->model_cache ?
-      MAX (uniformer_model_cache_users (self->model_cache, self->model), 1) - 1 : 0;
+      uniformer_model_cache_take_phase (self->model_cache, self->model) : 0;
   self->device = uf_device_ref (uf_model_get_device (self->model));
   self->info = uf_model_get_info (self->model);
   frames = self->info->frames;
@@ -543,6 +552,7 @@ failed:
   g_free (path);
   g_free (device);
   g_clear_pointer (&fixed, g_array_unref);
+  give_back_phase (self);
   uniformer_infer_retire_tracks (self);
   uniformer_infer_free_retired (self, TRUE);
   g_clear_pointer (&self->action_events, g_array_unref);
@@ -572,6 +582,7 @@ gst_uniformer_infer_stop (GstBaseTransform * trans)
    * it: the state change does not wait for the GPU. start() or finalize()
    * waits for that pass and frees the track, then the model (and with it
    * maybe the device and the batcher). */
+  give_back_phase (self);
   uniformer_infer_retire_tracks (self);
   uniformer_infer_free_retired (self, FALSE);
   g_clear_pointer (&self->track_config.batcher, uniformer_batcher_unref);

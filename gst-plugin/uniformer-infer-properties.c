@@ -547,9 +547,10 @@ uniformer_infer_install_properties (GObjectClass * gobject_class)
    * after the window first fills, and after each flush or seek. Elements
    * that share a model and start together all fall due on the same frames,
    * so their windows queue behind each other in one batch; different
-   * phases spread them over the interval. -1, the default, takes how many
-   * other elements shared the element's model when it started (0 for the
-   * first, 1 for the next...; 0 when not shared), so an unshared element
+   * phases spread them over the interval. -1, the default, takes the lowest
+   * phase no other running element of its shared model holds when it
+   * starts (0 for the first, 1 for the next, ...; a phase an element that
+   * stopped held is taken again; 0 when not shared), so an unshared element
    * classifies as soon as its window is full. 0 keeps every element on the
    * same frames, for windows that line up across streams.
    *
@@ -559,8 +560,8 @@ uniformer_infer_install_properties (GObjectClass * gobject_class)
       g_param_spec_int ("inference-phase", "Inference phase", "Sampled frames the "
           "first classification waits after the window first fills (modulo "
           "inference-interval), so that streams sharing a model fall due on different "
-          "frames; -1 = how many other elements shared its model when it started (0 when "
-          "not shared)", -1,
+          "frames; -1 = the lowest phase no other running element of its shared model "
+          "holds (0 when not shared)", -1,
           10000, DEFAULT_INFERENCE_PHASE, RW_PLAYING));
   /**
    * GstUniformerInfer:top-k:

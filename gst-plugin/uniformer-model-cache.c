@@ -15,6 +15,7 @@ typedef struct {
   UfModel *model;
   guint users;
   UniformerBatcher *batcher;    /* made by the first element that runs */
+  GArray *phases;               /* gboolean per phase: held by a running element */
 } Entry;
 
 static void
@@ -23,6 +24,7 @@ entry_free (gpointer data)
   Entry *e = data;
 
   g_clear_pointer (&e->batcher, uniformer_batcher_unref);
+  g_array_unref (e->phases);
   uf_model_unref (e->model);
   g_free (e);
 }
@@ -111,6 +113,7 @@ uniformer_model_cache_acquire (UniformerModelCache * cache, const gchar * device
     if (model) {
       e = g_new0 (Entry, 1);
       e->model = model;
+      e->phases = g_array_new (FALSE, TRUE, sizeof (gboolean));
       g_hash_table_insert (cache->entries, g_steal_pointer (&key), e);
     }
   }
@@ -184,6 +187,37 @@ uniformer_model_cache_users (UniformerModelCache * cache, UfModel * model)
   users = e ? e->users : 0;
   g_mutex_unlock (&cache->lock);
   return users;
+}
+
+guint
+uniformer_model_cache_take_phase (UniformerModelCache * cache, UfModel * model)
+{
+  guint phase = 0;
+  Entry *e;
+
+  g_mutex_lock (&cache->lock);
+  e = entry_of (cache, model, NULL);
+  if (e) {
+    while (phase < e->phases->len && g_array_index (e->phases, gboolean, phase))
+      phase++;
+    if (phase == e->phases->len)
+      g_array_set_size (e->phases, phase + 1);
+    g_array_index (e->phases, gboolean, phase) = TRUE;
+  }
+  g_mutex_unlock (&cache->lock);
+  return phase;
+}
+
+void
+uniformer_model_cache_give_phase (UniformerModelCache * cache, UfModel * model, guint phase)
+{
+  Entry *e;
+
+  g_mutex_lock (&cache->lock);
+  e = entry_of (cache, model, NULL);
+  if (e && phase < e->phases->len)
+    g_array_index (e->phases, gboolean, phase) = FALSE;
+  g_mutex_unlock (&cache->lock);
 }
 
 GstContext *

@@ -44,6 +44,13 @@ void uniformer_model_cache_release (UniformerModelCache * cache, UfModel * model
  * not used. A new reference. */
 UniformerBatcher *uniformer_model_cache_get_batcher (UniformerModelCache * cache,
     UfModel * model, guint max_batch, GError ** error);
+/* The lowest phase no running element of @model holds, now held by the
+ * caller until it gives it back: elements that share a model and start
+ * together get 0, 1, 2, ..., and one that restarts gets back a phase
+ * another left, so the phases stay spread as elements come and go. */
+guint uniformer_model_cache_take_phase (UniformerModelCache * cache, UfModel * model);
+void uniformer_model_cache_give_phase (UniformerModelCache * cache, UfModel * model,
+    guint phase);
 /* How many elements use @model through @cache (for tests and logs). */
 guint uniformer_model_cache_users (UniformerModelCache * cache, UfModel * model);
 

@@ -4,7 +4,7 @@
  * result it gets unshared; a stream that seeks and ends mid-run, and an
  * element taken out of a running pipeline, leave the others' results as
  * they are alone; inference-phase spreads the streams' windows over the
- * interval. */
+ * interval, and an element that stops leaves its phase to the next one. */
 #include "plugin-test-util.h"
 
 /* Batched windows differ from unshared ones only in the GEMM's row count:
@@ -381,6 +381,36 @@ test_phases (void)
   results_clear (&autos);
 }
 
+/* An element that stops gives its phase back: with three elements holding
+ * phases 0, 1 and 2 (started one after another), the second one stopping
+ * lets the next to start take phase 1, not 3 (the number of others). */
+static void
+test_phase_given_back (void)
+{
+  const GstClockTime sample = 2 * GST_SECOND / 30;
+  Results base, later;
+  GstElement *held[3];
+
+  run_streams (0, 1, 90, "share-model=false frame-interval=2", &base, NULL);
+  for (guint i = 0; i < 3; i++) {
+    held[i] = pipeline_of (i, 1, 90, "frame-interval=2");
+    pipeline_set_state (held[i], GST_STATE_PAUSED);
+  }
+  g_assert_cmpuint (model_users (held[0], 0), ==, 3);
+  pipeline_set_state (held[1], GST_STATE_NULL);
+  run_streams (3, 1, 90, "frame-interval=2", &later, NULL);
+  g_assert_cmpuint (window_end (&later, "s3", 0) - window_end (&base, "s0", 0), <=,
+      sample + GST_MSECOND);
+  g_assert_cmpuint (window_end (&later, "s3", 0) - window_end (&base, "s0", 0), >=,
+      sample - GST_MSECOND);
+  for (guint i = 0; i < 3; i++) {
+    pipeline_set_state (held[i], GST_STATE_NULL);
+    gst_object_unref (held[i]);
+  }
+  results_clear (&base);
+  results_clear (&later);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -390,5 +420,6 @@ main (int argc, char **argv)
   g_test_add_func ("/infer/batch/seek-and-eos-one", test_seek_and_eos_one);
   g_test_add_func ("/infer/batch/remove-element", test_remove_element);
   g_test_add_func ("/infer/batch/phases", test_phases);
+  g_test_add_func ("/infer/batch/phase-given-back", test_phase_given_back);
   return g_test_run ();
 }
