@@ -35,9 +35,10 @@
  *     videotestsrc is-live=true pattern=ball ! uniformerinfer ! fakesink
  * ]| classifies two streams with one loaded model. Their windows run in
  * shared batches. By default (#GstUniformerInfer:inference-phase=-1) each
- * element that joins a model takes the next phase of the inference
- * interval, so streams that start together do not all fall due on the same
- * frame; inference-phase=0 keeps them aligned.
+ * element that joins a model takes the lowest phase of the inference
+ * interval that no other running element holds, so streams that start
+ * together do not all fall due on the same frame; inference-phase=0 keeps
+ * them aligned.
  *
  * ## Regions: an action per person
  *

@@ -19,9 +19,9 @@ running time when the element posts the result, less the PTS of the
 window's last frame, which a live source stamps with its capture time),
 the peak RSS (VmHWM) and per stream, the device memory (every element's
 frames, plus the model's weights and batch memory once per loaded model),
-and the mean batch size. Shared elements take their place among the
-model's users as their inference-phase by default, so the streams'
-windows fall due on different frames; with --phase, each N also runs
+and the mean batch size. Shared elements each take the lowest phase no
+other running element of the model holds (inference-phase -1, the
+default), so the streams' windows fall due on different frames; with --phase, each N also runs
 shared with inference-phase=P on every element (0: all on the same
 frames, queueing behind each other in one pass). --phase needs a build
 that has the property.

@@ -179,9 +179,11 @@ test_meta_crops (gconstpointer data)
   guint on_meta = 0;
 
   g_free (props);
+  /* unshared, so the references classify at phase 0 as the tracks do (a
+   * shared one would take the next phase of the model's elements) */
   for (guint r = 0; r < 2; r++)
-    alone[r] = infer_harness_new ("late-windows=wait top-k=3 share-model=false", FALSE, "RGBA", crops[r].w,
-        crops[r].h, FPS, 1);
+    alone[r] = infer_harness_new ("late-windows=wait top-k=3 share-model=false", FALSE,
+        "RGBA", crops[r].w, crops[r].h, FPS, 1);
   for (guint n = 0; n < 80; n++) {
     GstBuffer *frame = new_frame (h, frame_pts (n, FPS, 1), FRAME_NS, n);
 
